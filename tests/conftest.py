@@ -1,0 +1,32 @@
+"""Shared fixtures. Tests run against PostgreSQL: the embedded server by default, or the
+server named by DATABASE_URL (CI)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from talent.models import Division
+
+
+@pytest.fixture
+def hunan(db):
+    """A small, hand-built tree: province, city, county, township and two villages."""
+    province = Division.objects.create(code="430000000000", name="湖南省", level="province")
+    city = Division.objects.create(code="430100000000", name="长沙市", level="city", parent=province)
+    county = Division.objects.create(code="430104000000", name="岳麓区", level="county", parent=city)
+    township = Division.objects.create(code="430104100000", name="莲花镇", level="township", parent=county)
+    village = Division.objects.create(
+        code="430104100201", name="桐木村", level="village", parent=township, kind="village", urban_rural_class="220"
+    )
+    community = Division.objects.create(
+        code="430104100001", name="莲花社区", level="village", parent=township, kind="community", urban_rural_class="121"
+    )
+    return {"province": province, "city": city, "county": county, "township": township, "village": village,
+            "community": community}
+
+
+@pytest.fixture
+def day():
+    return dt.date.fromisoformat
