@@ -51,6 +51,7 @@ NOT_A_VILLAGE = "只能选择村(社区)级区划。"
 POST_OVERLAP = "同一人在同一村的同一职务任期不能重叠。"
 POST_OPEN_DUPLICATE = "同一人在同一村已有一个未结束的同一职务。"
 TERM_OVERLAP = "同一名大学生村官的聘期不能重叠。"
+NOT_A_GRADUATE_OFFICIAL = "只有大学生村官才有聘期,请先登记其大学生村官信息。"
 KIND_ONLY_FOR_VILLAGES = "只有村级区划填写村/社区类别和城乡分类。"
 KIND_REQUIRED = "村级区划必须填写村/社区类别。"
 
@@ -97,6 +98,7 @@ LEVEL_PATTERNS = {
 }
 
 
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class Division(models.Model):
     """An administrative division keyed by its 12-digit statistical code (统计用区划代码)."""
 
@@ -309,9 +311,10 @@ class GraduateOfficial(models.Model):
 class ServiceTerm(models.Model):
     """聘期: one service term of a graduate official in a village, [start, end] inclusive."""
 
-    official = models.ForeignKey(
-        GraduateOfficial, verbose_name="大学生村官", on_delete=models.CASCADE, related_name="terms", db_column="person_id"
-    )
+    # A term belongs to a person who has a graduate-official record: the column also carries a
+    # second foreign key to talent_graduateofficial (migration 0003), so the database refuses a
+    # term for anyone else, and deleting the record deletes its terms.
+    person = models.ForeignKey(Person, verbose_name="人员", on_delete=models.CASCADE, related_name="service_terms")
     village = models.ForeignKey(Division, verbose_name="服务村(社区)", on_delete=models.PROTECT, related_name="service_terms")
     start = models.DateField("聘期开始")
     end = models.DateField("聘期结束", null=True, blank=True)
@@ -323,7 +326,7 @@ class ServiceTerm(models.Model):
     class Meta:
         verbose_name = "聘期"
         verbose_name_plural = "聘期"
-        ordering = ["official_id", "start"]
+        ordering = ["person_id", "start"]
         indexes = [
             models.Index(fields=["village"], name="term_village_idx"),
             GistIndex(fields=["period"], name="term_period_gist"),
@@ -335,25 +338,30 @@ class ServiceTerm(models.Model):
                 condition=Q(term_number__gte=1), name="term_number_positive", violation_error_message="聘期序号从1开始。"
             ),
             models.UniqueConstraint(
-                fields=["official", "term_number"],
+                fields=["person", "term_number"],
                 name="term_number_unique",
                 violation_error_message="该大学生村官已有相同序号的聘期。",
             ),
             ExclusionConstraint(
                 name="term_no_overlap",
-                expressions=[(F("official"), RangeOperators.EQUAL), (F("period"), RangeOperators.OVERLAPS)],
+                expressions=[(F("person"), RangeOperators.EQUAL), (F("period"), RangeOperators.OVERLAPS)],
                 violation_error_message=TERM_OVERLAP,
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.official_id} 第{self.term_number}聘期"
+        return f"{self.person_id} 第{self.term_number}聘期"
 
     def clean(self) -> None:
+        errors = {}
+        if self.person_id and not GraduateOfficial.objects.filter(person_id=self.person_id).exists():
+            errors["person"] = NOT_A_GRADUATE_OFFICIAL
         if self.start and self.end and self.end < self.start:
-            raise ValidationError({"end": END_BEFORE_START})
+            errors["end"] = END_BEFORE_START
         if self.village_id and self.village_id.endswith("000"):
-            raise ValidationError({"village": NOT_A_VILLAGE})
+            errors["village"] = NOT_A_VILLAGE
+        if errors:
+            raise ValidationError(errors)
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())

@@ -44,7 +44,7 @@ class PersonQuerySet(models.QuerySet):
         return self.filter(
             Q(home_division_id__startswith=prefix)
             | Exists(Post.objects.filter(person=OuterRef("pk"), village_id__startswith=prefix))
-            | Exists(ServiceTerm.objects.filter(official_id=OuterRef("pk"), village_id__startswith=prefix))
+            | Exists(ServiceTerm.objects.filter(person=OuterRef("pk"), village_id__startswith=prefix))
         )
 
     def village_cadres(self) -> PersonQuerySet:
