@@ -1,5 +1,21 @@
+from django.urls import path
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 
-router = DefaultRouter()
+from api import viewsets
 
-urlpatterns = router.urls
+router = DefaultRouter()
+router.register("divisions", viewsets.DivisionViewSet, basename="division")
+router.register("people", viewsets.PersonViewSet, basename="person")
+router.register("posts", viewsets.PostViewSet, basename="post")
+router.register("service-terms", viewsets.ServiceTermViewSet, basename="service-term")
+router.register("assessments", viewsets.AssessmentViewSet, basename="assessment")
+router.register("trainings", viewsets.TrainingViewSet, basename="training")
+router.register("ventures", viewsets.VentureViewSet, basename="venture")
+router.register("mobility-events", viewsets.MobilityEventViewSet, basename="mobility-event")
+router.register("staff-accounts", viewsets.StaffAccountViewSet, basename="staff-account")
+
+urlpatterns = [
+    path("auth/token/", ObtainAuthToken.as_view(), name="auth-token"),
+    *router.urls,
+]

@@ -234,3 +234,17 @@ class MobilityChannel(models.TextChoices):
 class CadreLevel(models.TextChoices):
     TOWNSHIP_DEPUTY = "township_deputy", "副科"
     TOWNSHIP_CHIEF = "township_chief", "正科"
+
+
+class StaffRole(models.TextChoices):
+    VIEWER = "viewer", "查看"
+    EDITOR = "editor", "编辑"
+    ADMIN = "admin", "管理员"
+
+
+class Group(models.TextChoices):
+    # The groups a person can belong to, any combination at once.
+    VILLAGE_CADRE = "village_cadre", "村两委干部"
+    GRADUATE_OFFICIAL = "graduate_official", "大学生村官"
+    RETURNEE = "returnee", "返乡创业人员"
+    RURAL_TALENT = "rural_talent", "农村实用人才"

@@ -10,6 +10,7 @@ recorded with the acting user and the values, whichever way the write arrives.
 from __future__ import annotations
 
 import pghistory
+from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import ArrayField, DateRangeField, RangeOperators
 from django.contrib.postgres.indexes import GinIndex, GistIndex
@@ -37,13 +38,22 @@ from talent.choices import (
     PostEndReason,
     Role,
     RoleClass,
+    StaffRole,
     TalentCategory,
     TitleLevel,
     TrainingMode,
     UrbanRuralClass,
     VillageKind,
 )
-from talent.querysets import DivisionQuerySet, PersonQuerySet, PostQuerySet
+from talent.querysets import (
+    DivisionQuerySet,
+    PersonQuerySet,
+    PersonRecordQuerySet,
+    PostQuerySet,
+    ServiceTermQuerySet,
+    StaffAccountQuerySet,
+    VentureQuerySet,
+)
 
 # Messages reused by tests and callers.
 END_BEFORE_START = "结束日期不能早于开始日期。"
@@ -55,9 +65,7 @@ NOT_A_GRADUATE_OFFICIAL = "只有大学生村官才有聘期,请先登记其大�
 KIND_ONLY_FOR_VILLAGES = "只有村级区划填写村/社区类别和城乡分类。"
 KIND_REQUIRED = "村级区划必须填写村/社区类别。"
 
-PHONE_VALIDATOR = RegexValidator(
-    r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$", "电话号码应为11位手机号码或带区号的固定电话。"
-)
+PHONE_VALIDATOR = RegexValidator(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$", "电话号码应为11位手机号码或带区号的固定电话。")
 
 
 def _daterange(start: str, end: str) -> Func:
@@ -131,7 +139,9 @@ class Division(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(code__regex=r"^\d{12}$"), name="division_code_digits", violation_error_message=identity.CODE_MALFORMED
+                condition=Q(code__regex=r"^\d{12}$"),
+                name="division_code_digits",
+                violation_error_message=identity.CODE_MALFORMED,
             ),
             models.CheckConstraint(
                 condition=(
@@ -291,6 +301,8 @@ class GraduateOfficial(models.Model):
     selected_on = models.DateField("选聘日期")
     status = models.CharField("状态", max_length=10, choices=GraduateStatus.choices, default=GraduateStatus.SERVING)
 
+    objects = PersonRecordQuerySet.as_manager()
+
     class Meta:
         verbose_name = "大学生村官"
         verbose_name_plural = "大学生村官"
@@ -315,13 +327,17 @@ class ServiceTerm(models.Model):
     # second foreign key to talent_graduateofficial (migration 0003), so the database refuses a
     # term for anyone else, and deleting the record deletes its terms.
     person = models.ForeignKey(Person, verbose_name="人员", on_delete=models.CASCADE, related_name="service_terms")
-    village = models.ForeignKey(Division, verbose_name="服务村(社区)", on_delete=models.PROTECT, related_name="service_terms")
+    village = models.ForeignKey(
+        Division, verbose_name="服务村(社区)", on_delete=models.PROTECT, related_name="service_terms"
+    )
     start = models.DateField("聘期开始")
     end = models.DateField("聘期结束", null=True, blank=True)
     term_number = models.PositiveSmallIntegerField("第几聘期", validators=[MinValueValidator(1)])
     period = models.GeneratedField(
         expression=_daterange("start", "end"), output_field=DateRangeField(), db_persist=True, verbose_name="聘期区间"
     )
+
+    objects = ServiceTermQuerySet.as_manager()
 
     class Meta:
         verbose_name = "聘期"
@@ -335,7 +351,9 @@ class ServiceTerm(models.Model):
             _end_not_before_start("term_end_not_before_start"),
             _village_level("village", "term_in_village"),
             models.CheckConstraint(
-                condition=Q(term_number__gte=1), name="term_number_positive", violation_error_message="聘期序号从1开始。"
+                condition=Q(term_number__gte=1),
+                name="term_number_positive",
+                violation_error_message="聘期序号从1开始。",
             ),
             models.UniqueConstraint(
                 fields=["person", "term_number"],
@@ -375,6 +393,8 @@ class Returnee(models.Model):
     previous_occupation = models.CharField("原从事职业", max_length=100, blank=True)
     returned_on = models.DateField("返乡时间")
 
+    objects = PersonRecordQuerySet.as_manager()
+
     class Meta:
         verbose_name = "返乡创业人员"
         verbose_name_plural = "返乡创业人员"
@@ -392,10 +412,10 @@ class RuralTalent(models.Model):
     )
     category = models.CharField("人才类别", max_length=20, choices=TalentCategory.choices)
     specialties = ArrayField(models.CharField(max_length=50), verbose_name="专长", default=list, blank=True)
-    title_level = models.CharField(
-        "农民技术职称", max_length=15, choices=TitleLevel.choices, default=TitleLevel.NONE
-    )
+    title_level = models.CharField("农民技术职称", max_length=15, choices=TitleLevel.choices, default=TitleLevel.NONE)
     operation_scale = models.CharField("经营规模", max_length=100, blank=True)
+
+    objects = PersonRecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = "农村实用人才"
@@ -497,6 +517,8 @@ class Assessment(models.Model):
     kind = models.CharField("考核类型", max_length=10, choices=AssessmentKind.choices, default=AssessmentKind.ANNUAL)
     grade = models.CharField("考核等次", max_length=12, choices=Grade.choices)
 
+    objects = PersonRecordQuerySet.as_manager()
+
     class Meta:
         verbose_name = "考核"
         verbose_name_plural = "考核"
@@ -530,6 +552,8 @@ class Training(models.Model):
     hours = models.DecimalField("学时", max_digits=6, decimal_places=1, validators=[MinValueValidator(0)])
     mode = models.CharField("培训方式", max_length=10, choices=TrainingMode.choices, default=TrainingMode.ON_SITE)
 
+    objects = PersonRecordQuerySet.as_manager()
+
     class Meta:
         verbose_name = "培训"
         verbose_name_plural = "培训"
@@ -538,7 +562,9 @@ class Training(models.Model):
         constraints = [
             _end_not_before_start("training_end_not_before_start"),
             models.CheckConstraint(
-                condition=Q(hours__gte=0), name="training_hours_not_negative", violation_error_message="学时不能为负数。"
+                condition=Q(hours__gte=0),
+                name="training_hours_not_negative",
+                violation_error_message="学时不能为负数。",
             ),
         ]
 
@@ -565,9 +591,9 @@ class Venture(models.Model):
     annual_revenue = models.DecimalField(
         "年营业收入(万元)", max_digits=12, decimal_places=2, default=0, validators=[MinValueValidator(0)]
     )
-    founders = models.ManyToManyField(
-        Person, verbose_name="创办人", through="VentureFounder", related_name="ventures"
-    )
+    founders = models.ManyToManyField(Person, verbose_name="创办人", through="VentureFounder", related_name="ventures")
+
+    objects = VentureQuerySet.as_manager()
 
     class Meta:
         verbose_name = "致富项目"
@@ -620,6 +646,8 @@ class MobilityEvent(models.Model):
     )
     cadre_level = models.CharField("提拔职级", max_length=20, choices=CadreLevel.choices, blank=True)
 
+    objects = PersonRecordQuerySet.as_manager()
+
     class Meta:
         verbose_name = "流动记录"
         verbose_name_plural = "流动记录"
@@ -631,3 +659,27 @@ class MobilityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.date} {self.get_channel_display()}"
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class StaffAccount(models.Model):
+    """What a staff user may do and where: a role, a jurisdiction (a division; the account sees
+    and changes only records within it) and, separately, the right to see personal data."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE, related_name="staff"
+    )
+    jurisdiction = models.ForeignKey(
+        Division, verbose_name="管辖区划", on_delete=models.PROTECT, related_name="staff_accounts"
+    )
+    role = models.CharField("角色", max_length=10, choices=StaffRole.choices, default=StaffRole.VIEWER)
+    personal_data = models.BooleanField("可查看个人敏感信息", default=False)
+
+    objects = StaffAccountQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "工作人员账号"
+        verbose_name_plural = "工作人员账号"
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.jurisdiction_id} ({self.get_role_display()})"

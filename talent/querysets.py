@@ -2,7 +2,10 @@
 
 "Within X" is a prefix match on the significant digits of X's code (DOMAIN.md, "Places").
 A person is within X when their home division, any of their posts or any of their service
-terms lies under X.
+terms lies under X. Posts, service terms and ventures are within X by their own place;
+assessments, trainings, mobility events and group records by their person.
+
+``visible_to(user)`` narrows any of these to the user's jurisdiction (talent.access).
 """
 
 from __future__ import annotations
@@ -23,31 +26,92 @@ def significant_prefix(code: str) -> str:
     return identity.code_prefix(code, level)
 
 
-class DivisionQuerySet(models.QuerySet):
-    def within(self, code: str) -> DivisionQuerySet:
-        return self.filter(code__startswith=significant_prefix(code))
+class ScopedQuerySet(models.QuerySet):
+    """Base for querysets that can be narrowed to a division and to a user's jurisdiction."""
+
+    def under(self, prefix: str):  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+    def within(self, code: str):
+        return self.under(significant_prefix(code))
+
+    def visible_to(self, user):
+        from talent.access import scope_for
+
+        scope = scope_for(user)
+        if scope is None:
+            return self.none()
+        if not scope.prefix:
+            return self
+        return self.under(scope.prefix)
 
 
-class PostQuerySet(models.QuerySet):
-    def within(self, code: str) -> PostQuerySet:
-        return self.filter(village_id__startswith=significant_prefix(code))
+def person_under(prefix: str, person_ref: str = "pk") -> Q:
+    """A condition on a person (reached through ``person_ref``) being within ``prefix``."""
+    from talent.models import Post, ServiceTerm
 
-    def active_on(self, day: dt.date) -> PostQuerySet:
-        return self.filter(Q(start__lte=day) & (Q(end__isnull=True) | Q(end__gte=day)))
+    home = "home_division__code" if person_ref == "pk" else f"{person_ref}__home_division__code"
+    return (
+        Q(**{f"{home}__startswith": prefix})
+        | Exists(Post.objects.filter(person=OuterRef(person_ref), village__code__startswith=prefix))
+        | Exists(ServiceTerm.objects.filter(person=OuterRef(person_ref), village__code__startswith=prefix))
+    )
 
 
-class PersonQuerySet(models.QuerySet):
-    def within(self, code: str) -> PersonQuerySet:
-        from talent.models import Post, ServiceTerm
+class DivisionQuerySet(ScopedQuerySet):
+    def under(self, prefix: str) -> DivisionQuerySet:
+        return self.filter(code__startswith=prefix)
 
-        prefix = significant_prefix(code)
-        return self.filter(
-            Q(home_division_id__startswith=prefix)
-            | Exists(Post.objects.filter(person=OuterRef("pk"), village_id__startswith=prefix))
-            | Exists(ServiceTerm.objects.filter(person=OuterRef("pk"), village_id__startswith=prefix))
-        )
+    def visible_to(self, user) -> DivisionQuerySet:
+        # Divisions are reference data: every staff account reads all of them.
+        from talent.access import scope_for
+
+        return self if scope_for(user) is not None else self.none()
+
+
+class PersonQuerySet(ScopedQuerySet):
+    def under(self, prefix: str) -> PersonQuerySet:
+        return self.filter(person_under(prefix))
 
     def village_cadres(self) -> PersonQuerySet:
         from talent.models import Post
 
         return self.filter(Exists(Post.objects.filter(person=OuterRef("pk"))))
+
+
+class PlacedQuerySet(ScopedQuerySet):
+    """Records within a division by a foreign key to it (``place_field``)."""
+
+    place_field = "village"
+
+    def under(self, prefix: str):
+        return self.filter(**{f"{self.place_field}__code__startswith": prefix})
+
+    def active_on(self, day: dt.date):
+        return self.filter(Q(start__lte=day) & (Q(end__isnull=True) | Q(end__gte=day)))
+
+
+class PostQuerySet(PlacedQuerySet):
+    place_field = "village"
+
+
+class ServiceTermQuerySet(PlacedQuerySet):
+    place_field = "village"
+
+
+class VentureQuerySet(ScopedQuerySet):
+    def under(self, prefix: str) -> VentureQuerySet:
+        return self.filter(division__code__startswith=prefix)
+
+
+class PersonRecordQuerySet(ScopedQuerySet):
+    """Records with no place of their own (assessments, trainings, mobility events, group
+    records): within a division when their person is."""
+
+    def under(self, prefix: str):
+        return self.filter(person_under(prefix, person_ref="person"))
+
+
+class StaffAccountQuerySet(ScopedQuerySet):
+    def under(self, prefix: str) -> StaffAccountQuerySet:
+        return self.filter(jurisdiction__code__startswith=prefix)

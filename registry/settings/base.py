@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "drf_standardized_errors",
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
@@ -48,6 +49,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves the admin's and the API docs' static files (Swagger UI and Redoc from the sidecar)
+    # from the WSGI process itself, so the service works with no web server and no internet.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -84,7 +88,9 @@ if DATABASE_URL:
     if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         from django.core.exceptions import ImproperlyConfigured
 
-        raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://…); no other database is supported.")
+        raise ImproperlyConfigured(
+            "DATABASE_URL must point at PostgreSQL (postgres://…); no other database is supported."
+        )
 else:
     from registry.embedded import embedded_database
 
@@ -128,16 +134,28 @@ USE_TZ = True
 # --- Static files --------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+MEDIA_ROOT = BASE_DIR / "media"
 
 # --- REST framework and OpenAPI ------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.StaffPermission"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.RegistryPagination",
+    "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+DRF_STANDARDIZED_ERRORS = {
+    "EXCEPTION_HANDLER_CLASS": "api.exceptions.RegistryExceptionHandler",
+    "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "农村人才与大学生村官信息库 API",
@@ -146,6 +164,30 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_INCLUDE_SCHEMA": False,
+    # operationIds and tags without the version prefix: people_list, people_retrieve, …
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Stable component names for every enum, whatever fields use it (talent/choices.py).
+    "ENUM_NAME_OVERRIDES": {
+        f"{name}Enum": f"talent.choices.{name}"
+        for name in (
+            "Level VillageKind UrbanRuralClass Gender Ethnicity PoliticalStatus Education GraduateStatus "
+            "TalentCategory TitleLevel Role RoleClass PostEndReason AssessmentKind Grade TrainingMode Industry "
+            "MobilityChannel CadreLevel StaffRole Group"
+        ).split()
+    }
+    | {
+        name: f"drf_standardized_errors.openapi_serializers.{name}.choices"
+        for name in (
+            "ValidationErrorEnum ClientErrorEnum ServerErrorEnum ParseErrorCodeEnum ErrorCode401Enum "
+            "ErrorCode403Enum ErrorCode404Enum ErrorCode405Enum ErrorCode406Enum ErrorCode415Enum "
+            "ErrorCode429Enum ErrorCode500Enum"
+        ).split()
+    },
+    # drf-standardized-errors' copy of spectacular's enum hook, which leaves the per-endpoint
+    # error components alone.
+    "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }
 
 # --- History (django-pghistory) ------------------------------------------------------------

@@ -13,7 +13,7 @@ if not os.environ.get("DATABASE_URL"):
 if not os.environ.get("CELERY_BROKER_URL"):
     raise ImproperlyConfigured("CELERY_BROKER_URL must be set in production.")
 
-from registry.settings.base import *  # noqa: E402, F403
+from registry.settings.base import *  # noqa: F403
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY")

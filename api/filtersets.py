@@ -1,0 +1,335 @@
+"""One FilterSet per resource. Every filter users need is declared here; a test fails when a
+model field has no filter and is not on that filterset's list of deliberately unfiltered
+fields."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import django_filters as filters
+from django.db.models import Exists, OuterRef, Q
+from drf_spectacular.utils import extend_schema_field
+from rest_framework.exceptions import ValidationError
+
+from talent import identity
+from talent.choices import (
+    AssessmentKind,
+    CadreLevel,
+    Education,
+    Ethnicity,
+    Gender,
+    Grade,
+    GraduateStatus,
+    Group,
+    Industry,
+    Level,
+    MobilityChannel,
+    PoliticalStatus,
+    PostEndReason,
+    Role,
+    RoleClass,
+    TalentCategory,
+    TitleLevel,
+    TrainingMode,
+    UrbanRuralClass,
+    VillageKind,
+)
+from talent.dates import latest_birth_date_for_age
+from talent.models import (
+    Assessment,
+    Division,
+    MobilityEvent,
+    Person,
+    Post,
+    ServiceTerm,
+    Training,
+    Venture,
+)
+from talent.querysets import significant_prefix
+
+
+def _prefix(code: str, param: str = "within") -> str:
+    try:
+        return significant_prefix(code)
+    except ValueError:
+        raise ValidationError({param: str(identity.CODE_NO_LEVEL).format(code=code)}) from None
+
+
+@extend_schema_field({"type": "string", "pattern": r"^\d{12}$", "example": "430104000000"})
+class DivisionCodeFilter(filters.CharFilter):
+    """Everything under a division: a prefix match on the code's significant digits."""
+
+    def __init__(self, *args, lookup_prefix: str = "", **kwargs):
+        self.lookup_prefix = lookup_prefix
+        kwargs.setdefault("help_text", "12位区划代码:只返回该区划之内的记录。Only records within this division.")
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        prefix = _prefix(value, self.field_name)
+        if self.lookup_prefix:
+            return qs.filter(**{f"{self.lookup_prefix}__startswith": prefix})
+        return qs.under(prefix)
+
+
+def _choices(enum, help_text: str, **kwargs) -> filters.MultipleChoiceFilter:
+    """Repeat the parameter to match any of several values: ``?role=a&role=b``."""
+    return filters.MultipleChoiceFilter(choices=enum.choices, help_text=help_text, **kwargs)
+
+
+class RegistryFilterSet(filters.FilterSet):
+    """Base: ``within`` for every resource."""
+
+    within = DivisionCodeFilter()
+
+
+class PeriodFilterSet(filters.FilterSet):
+    """Dated records ([start, end], end open while current)."""
+
+    start = filters.DateFilter(help_text="开始日期")
+    start_after = filters.DateFilter(field_name="start", lookup_expr="gte", help_text="开始日期不早于")
+    start_before = filters.DateFilter(field_name="start", lookup_expr="lte", help_text="开始日期不晚于")
+    end = filters.DateFilter(help_text="结束日期")
+    end_after = filters.DateFilter(field_name="end", lookup_expr="gte", help_text="结束日期不早于")
+    end_before = filters.DateFilter(field_name="end", lookup_expr="lte", help_text="结束日期不晚于")
+    is_open = filters.BooleanFilter(field_name="end", lookup_expr="isnull", help_text="尚未结束")
+    active_on = filters.DateFilter(method="filter_active_on", help_text="在该日期有效(含起止日)")
+
+    def filter_active_on(self, qs, name, value: dt.date):
+        return qs.filter(Q(start__lte=value) & (Q(end__isnull=True) | Q(end__gte=value)))
+
+
+# --- Divisions -----------------------------------------------------------------------------
+
+
+class DivisionFilterSet(RegistryFilterSet):
+    code = filters.CharFilter(help_text="区划代码")
+    name = filters.CharFilter(lookup_expr="icontains", help_text="名称包含")
+    level = _choices(Level, "级别")
+    parent = filters.CharFilter(field_name="parent_id", help_text="上级区划代码")
+    kind = _choices(VillageKind, "村/社区")
+    urban_rural_class = _choices(UrbanRuralClass, "城乡分类")
+    q = filters.CharFilter(method="filter_q", help_text="按名称或代码搜索")
+
+    class Meta:
+        model = Division
+        fields = []
+
+    def filter_q(self, qs, name, value):
+        value = value.strip()
+        if value.isdigit():
+            return qs.filter(code__startswith=value)
+        return qs.filter(name__icontains=value)
+
+
+# --- People --------------------------------------------------------------------------------
+
+
+class PersonFilterSet(RegistryFilterSet):
+    q = filters.CharFilter(method="filter_q", help_text="搜索姓名、完整身份证号码或专长")
+    name = filters.CharFilter(lookup_expr="icontains", help_text="姓名包含")
+    id_number = filters.CharFilter(method="filter_id_number", help_text="完整身份证号码")
+    group = _choices(Group, "人员类别(可多选,满足其一)", method="filter_noop")
+    gender = _choices(Gender, "性别")
+    birth_date_after = filters.DateFilter(field_name="birth_date", lookup_expr="gte", help_text="出生日期不早于")
+    birth_date_before = filters.DateFilter(field_name="birth_date", lookup_expr="lte", help_text="出生日期不晚于")
+    as_of = filters.DateFilter(method="filter_noop", help_text="计算年龄的日期(默认今天)")
+    age_min = filters.NumberFilter(method="filter_noop", min_value=0, help_text="年龄不小于(周岁)")
+    age_max = filters.NumberFilter(method="filter_noop", min_value=0, help_text="年龄不大于(周岁)")
+    ethnicity = _choices(Ethnicity, "民族")
+    political_status = _choices(PoliticalStatus, "政治面貌")
+    party_joined_after = filters.DateFilter(field_name="party_joined_on", lookup_expr="gte", help_text="入党不早于")
+    party_joined_before = filters.DateFilter(field_name="party_joined_on", lookup_expr="lte", help_text="入党不晚于")
+    education = _choices(Education, "学历")
+    school = filters.CharFilter(lookup_expr="icontains", help_text="毕业院校包含")
+    major = filters.CharFilter(lookup_expr="icontains", help_text="专业包含")
+    key_university = filters.BooleanFilter(help_text="重点院校")
+    phone = filters.CharFilter(method="filter_phone", help_text="完整电话号码")
+    home_division = DivisionCodeFilter(lookup_prefix="home_division__code", help_text="户籍所在地在该区划之内")
+    role = _choices(Role, "担任(过)该职务;与 on 同用时为当天在任", method="filter_noop")
+    role_class = _choices(RoleClass, "担任(过)该类职务;与 on 同用时为当天在任", method="filter_noop")
+    on = filters.DateFilter(method="filter_noop", help_text="与 role/role_class 同用:当天在任")
+    batch_year = filters.NumberFilter(field_name="graduate_official__batch_year", help_text="大学生村官选聘批次")
+    graduate_status = filters.ChoiceFilter(
+        field_name="graduate_official__status", choices=GraduateStatus.choices, help_text="大学生村官状态"
+    )
+    mobility_channel = _choices(MobilityChannel, "有该去向的流动记录", method="filter_noop")
+    talent_category = filters.ChoiceFilter(
+        field_name="rural_talent__category", choices=TalentCategory.choices, help_text="农村实用人才类别"
+    )
+    title_level = filters.ChoiceFilter(
+        field_name="rural_talent__title_level", choices=TitleLevel.choices, help_text="农民技术职称"
+    )
+    specialty = filters.CharFilter(method="filter_specialty", help_text="专长(完全匹配其一)")
+    created_after = filters.DateTimeFilter(field_name="created_at", lookup_expr="gte", help_text="创建时间不早于")
+    updated_after = filters.DateTimeFilter(field_name="updated_at", lookup_expr="gte", help_text="更新时间不早于")
+    ordering = filters.OrderingFilter(
+        fields=(("id", "id"), ("name", "name"), ("birth_date", "birth_date"), ("updated_at", "updated_at")),
+        help_text="排序:id、name、birth_date、updated_at,前加 - 为倒序",
+    )
+
+    class Meta:
+        model = Person
+        fields = []
+
+    def filter_noop(self, qs, name, value):
+        # group, as_of/age_*, role/role_class/on and mobility_channel are applied together in
+        # filter_queryset, where they can see each other.
+        return qs
+
+    def filter_q(self, qs, name, value):
+        value = value.strip()
+        if not value:
+            return qs
+        return qs.filter(
+            Q(name__icontains=value)
+            | Q(id_number=identity.normalize_id_number(value))
+            | Q(rural_talent__specialties__contains=[value])
+        )
+
+    def filter_id_number(self, qs, name, value):
+        return qs.filter(id_number=identity.normalize_id_number(value))
+
+    def filter_phone(self, qs, name, value):
+        return qs.filter(phone=value.strip())
+
+    def filter_specialty(self, qs, name, value):
+        return qs.filter(rural_talent__specialties__contains=[value.strip()])
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        queryset = self._filter_groups(queryset, data.get("group"))
+        queryset = self._filter_age(queryset, data)
+        queryset = self._filter_posts(queryset, data)
+        if data.get("mobility_channel"):
+            queryset = queryset.filter(
+                Exists(MobilityEvent.objects.filter(person=OuterRef("pk"), channel__in=data["mobility_channel"]))
+            )
+        return queryset
+
+    @staticmethod
+    def _filter_groups(qs, groups):
+        if not groups:
+            return qs
+        condition = Q()
+        for group in groups:
+            if group == Group.VILLAGE_CADRE:
+                condition |= Exists(Post.objects.filter(person=OuterRef("pk")))
+            else:
+                condition |= Q(**{f"{group}__isnull": False})
+        return qs.filter(condition)
+
+    @staticmethod
+    def _filter_age(qs, data):
+        as_of = data.get("as_of") or dt.date.today()
+        if data.get("age_min") is not None:
+            qs = qs.filter(birth_date__lte=latest_birth_date_for_age(as_of, int(data["age_min"])))
+        if data.get("age_max") is not None:
+            qs = qs.filter(birth_date__gt=latest_birth_date_for_age(as_of, int(data["age_max"]) + 1))
+        return qs
+
+    @staticmethod
+    def _filter_posts(qs, data):
+        roles, classes, on = data.get("role"), data.get("role_class"), data.get("on")
+        if not (roles or classes):
+            return qs
+        posts = Post.objects.filter(person=OuterRef("pk"))
+        if roles:
+            posts = posts.filter(role__in=roles)
+        if classes:
+            posts = posts.filter(role_class__in=classes)
+        if on:
+            posts = posts.active_on(on)
+        return qs.filter(Exists(posts))
+
+
+# --- Records -------------------------------------------------------------------------------
+
+
+class PersonRecordFilterSet(RegistryFilterSet):
+    person = filters.NumberFilter(field_name="person_id", help_text="人员 id")
+
+
+class PostFilterSet(PersonRecordFilterSet, PeriodFilterSet):
+    village = filters.CharFilter(field_name="village_id", help_text="村(社区)区划代码")
+    role = _choices(Role, "职务")
+    role_class = _choices(RoleClass, "职务类别")
+    end_reason = _choices(PostEndReason, "离任原因")
+
+    class Meta:
+        model = Post
+        fields = []
+
+
+class ServiceTermFilterSet(PersonRecordFilterSet, PeriodFilterSet):
+    village = filters.CharFilter(field_name="village_id", help_text="服务村(社区)区划代码")
+    term_number = filters.NumberFilter(help_text="第几聘期")
+    batch_year = filters.NumberFilter(field_name="person__graduate_official__batch_year", help_text="选聘批次")
+
+    class Meta:
+        model = ServiceTerm
+        fields = []
+
+
+class AssessmentFilterSet(PersonRecordFilterSet):
+    year = filters.NumberFilter(help_text="年度")
+    year_min = filters.NumberFilter(field_name="year", lookup_expr="gte", help_text="年度不早于")
+    year_max = filters.NumberFilter(field_name="year", lookup_expr="lte", help_text="年度不晚于")
+    kind = _choices(AssessmentKind, "考核类型")
+    grade = _choices(Grade, "考核等次")
+
+    class Meta:
+        model = Assessment
+        fields = []
+
+
+class TrainingFilterSet(PersonRecordFilterSet, PeriodFilterSet):
+    title = filters.CharFilter(lookup_expr="icontains", help_text="培训名称包含")
+    organizer = filters.CharFilter(lookup_expr="icontains", help_text="主办单位包含")
+    mode = _choices(TrainingMode, "培训方式")
+    hours_min = filters.NumberFilter(field_name="hours", lookup_expr="gte", help_text="学时不少于")
+    hours = filters.NumberFilter(help_text="学时")
+
+    class Meta:
+        model = Training
+        fields = []
+
+
+class VentureFilterSet(RegistryFilterSet):
+    name = filters.CharFilter(lookup_expr="icontains", help_text="项目名称包含")
+    industry = _choices(Industry, "行业")
+    division = filters.CharFilter(field_name="division_id", help_text="所在区划代码")
+    founder = filters.NumberFilter(field_name="founders", help_text="创办人 id")
+    founded_after = filters.DateFilter(field_name="founded_on", lookup_expr="gte", help_text="创办日期不早于")
+    founded_before = filters.DateFilter(field_name="founded_on", lookup_expr="lte", help_text="创办日期不晚于")
+    investment_min = filters.NumberFilter(field_name="investment", lookup_expr="gte", help_text="投资额不少于(万元)")
+    jobs_created_min = filters.NumberFilter(field_name="jobs_created", lookup_expr="gte", help_text="带动就业不少于")
+    annual_revenue_min = filters.NumberFilter(
+        field_name="annual_revenue", lookup_expr="gte", help_text="年营业收入不少于(万元)"
+    )
+
+    class Meta:
+        model = Venture
+        fields = []
+
+    def filter_queryset(self, queryset):
+        # Filtering by founder joins the founders table; keep one row per venture.
+        queryset = super().filter_queryset(queryset)
+        return queryset.distinct() if self.form.cleaned_data.get("founder") else queryset
+
+
+class MobilityEventFilterSet(PersonRecordFilterSet):
+    channel = _choices(MobilityChannel, "流动去向")
+    cadre_level = _choices(CadreLevel, "提拔职级")
+    date_after = filters.DateFilter(field_name="date", lookup_expr="gte", help_text="流动日期不早于")
+    date_before = filters.DateFilter(field_name="date", lookup_expr="lte", help_text="流动日期不晚于")
+    destination_org = filters.CharFilter(lookup_expr="icontains", help_text="去向单位包含")
+    destination_division = DivisionCodeFilter(
+        lookup_prefix="destination_division__code", help_text="去向区划在该区划之内"
+    )
+
+    class Meta:
+        model = MobilityEvent
+        fields = []

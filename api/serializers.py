@@ -1,0 +1,339 @@
+"""Serializers describe shape only. Writes go through talent.rules (full model validation,
+one transaction, jurisdiction check); a "brief" form of each nests inside the others."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from api.exceptions import django_to_drf
+from api.fields import DivisionCodeField, IdNumberField, PersonRefField, PhoneField
+from talent import rules
+from talent.access import scope_for
+from talent.choices import Group
+from talent.models import (
+    Assessment,
+    Division,
+    GraduateOfficial,
+    MobilityEvent,
+    Person,
+    Post,
+    Returnee,
+    RuralTalent,
+    ServiceTerm,
+    StaffAccount,
+    Training,
+    Venture,
+)
+
+
+class RecordSerializer(serializers.ModelSerializer):
+    """Base for registry records: writes call talent.rules.record_save."""
+
+    def _actor(self):
+        return self.context["request"].user
+
+    def _save(self, instance, validated_data):
+        try:
+            return rules.record_save(instance=instance, data=validated_data, actor=self._actor())
+        except DjangoValidationError as exc:
+            raise django_to_drf(exc) from exc
+
+    def create(self, validated_data):
+        return self._save(self.Meta.model(), validated_data)
+
+    def update(self, instance, validated_data):
+        return self._save(instance, validated_data)
+
+
+# --- Divisions -----------------------------------------------------------------------------
+
+
+class DivisionBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Division
+        fields = ["code", "name", "level"]
+
+
+class DivisionSerializer(serializers.ModelSerializer):
+    parent = DivisionCodeField(required=False, allow_null=True)
+
+    class Meta:
+        model = Division
+        fields = ["code", "name", "level", "parent", "kind", "urban_rural_class"]
+        validators = []
+        extra_kwargs = {"code": {"validators": []}}
+
+    def validate_code(self, value):
+        if self.instance is not None and value != self.instance.code:
+            raise serializers.ValidationError("区划代码不能修改;请新增区划后合并。")
+        return value
+
+    def _save(self, instance, validated_data):
+        try:
+            return rules.division_save(division=instance, data=validated_data, actor=self.context["request"].user)
+        except DjangoValidationError as exc:
+            raise django_to_drf(exc) from exc
+
+    def create(self, validated_data):
+        if Division.objects.filter(code=validated_data["code"]).exists():
+            raise serializers.ValidationError({"code": "该区划代码已存在。"})
+        return self._save(Division(), validated_data)
+
+    def update(self, instance, validated_data):
+        return self._save(instance, validated_data)
+
+
+class DivisionMergeSerializer(serializers.Serializer):
+    into = DivisionCodeField(help_text="合并到的区划代码(同级)")
+
+
+# --- People --------------------------------------------------------------------------------
+
+
+class PersonBriefSerializer(serializers.ModelSerializer):
+    id_number = IdNumberField(read_only=True)
+
+    class Meta:
+        model = Person
+        fields = ["id", "name", "gender", "birth_date", "id_number"]
+
+
+class GraduateOfficialSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = GraduateOfficial
+        fields = ["batch_year", "selected_on", "status"]
+
+
+class ReturneeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Returnee
+        fields = ["previous_city", "previous_occupation", "returned_on"]
+
+
+class RuralTalentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RuralTalent
+        fields = ["category", "specialties", "title_level", "operation_scale"]
+
+
+class PostBriefSerializer(serializers.ModelSerializer):
+    village = DivisionBriefSerializer(read_only=True)
+
+    class Meta:
+        model = Post
+        fields = ["id", "village", "role", "role_class", "start", "end"]
+
+
+GROUP_SERIALIZERS = {
+    "graduate_official": GraduateOfficialSerializer,
+    "returnee": ReturneeSerializer,
+    "rural_talent": RuralTalentSerializer,
+}
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    """A person with their group records; create and edit both in one request. Sending a
+    group as null removes it; leaving it out keeps it as it is."""
+
+    id_number = IdNumberField(max_length=18)
+    phone = PhoneField(required=False, allow_blank=True, max_length=20)
+    home_division = DivisionCodeField(required=False, allow_null=True)
+    graduate_official = GraduateOfficialSerializer(required=False, allow_null=True)
+    returnee = ReturneeSerializer(required=False, allow_null=True)
+    rural_talent = RuralTalentSerializer(required=False, allow_null=True)
+    groups = serializers.SerializerMethodField(help_text="所属人员类别")
+    current_posts = serializers.SerializerMethodField(help_text="现任村两委职务")
+
+    class Meta:
+        model = Person
+        fields = [
+            "id",
+            "name",
+            "gender",
+            "birth_date",
+            "id_number",
+            "ethnicity",
+            "political_status",
+            "party_joined_on",
+            "education",
+            "school",
+            "major",
+            "key_university",
+            "phone",
+            "home_division",
+            "notes",
+            "groups",
+            "graduate_official",
+            "returnee",
+            "rural_talent",
+            "current_posts",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+        validators = []
+        extra_kwargs = {"id_number": {"validators": []}}
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=Group.choices)))
+    def get_groups(self, person) -> list[str]:
+        groups = []
+        # Posts come prefetched (PersonViewSet.get_queryset); no query per person.
+        if person.posts.all():
+            groups.append(Group.VILLAGE_CADRE)
+        for name in ("graduate_official", "returnee", "rural_talent"):
+            if _related_or_none(person, name) is not None:
+                groups.append(name)
+        return groups
+
+    @extend_schema_field(PostBriefSerializer(many=True))
+    def get_current_posts(self, person):
+        today = dt.date.today()
+        request = self.context.get("request")
+        scope = scope_for(getattr(request, "user", None))
+        prefix = scope.prefix if scope else None
+        current = [
+            p
+            for p in person.posts.all()
+            if p.start <= today
+            and (p.end is None or p.end >= today)
+            # Posts outside the account's jurisdiction are not shown.
+            and prefix is not None
+            and p.village_id.startswith(prefix)
+        ]
+        return PostBriefSerializer(current, many=True, context=self.context).data
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        for name in GROUP_SERIALIZERS:
+            if _related_or_none(instance, name) is None:
+                data[name] = None
+        return data
+
+    def _save(self, person, validated_data):
+        groups = {name: validated_data.pop(name) for name in GROUP_SERIALIZERS if name in validated_data}
+        try:
+            with transaction.atomic():
+                return rules.person_save(
+                    person=person, data=validated_data, groups=groups, actor=self.context["request"].user
+                )
+        except DjangoValidationError as exc:
+            raise django_to_drf(exc) from exc
+
+    def create(self, validated_data):
+        return self._save(Person(), validated_data)
+
+    def update(self, instance, validated_data):
+        return self._save(instance, validated_data)
+
+
+def _related_or_none(instance, name):
+    try:
+        return getattr(instance, name)
+    except Exception:  # RelatedObjectDoesNotExist of a one-to-one
+        return None
+
+
+# --- Posts, terms, assessments, trainings, ventures, mobility --------------------------------
+
+
+class PostSerializer(RecordSerializer):
+    person = PersonRefField()
+    village = DivisionCodeField()
+
+    class Meta:
+        model = Post
+        fields = ["id", "person", "village", "role", "role_class", "start", "end", "end_reason"]
+        read_only_fields = ["role_class"]
+        validators = []
+
+
+class ServiceTermSerializer(RecordSerializer):
+    person = PersonRefField()
+    village = DivisionCodeField()
+
+    class Meta:
+        model = ServiceTerm
+        fields = ["id", "person", "village", "term_number", "start", "end"]
+        validators = []
+
+
+class AssessmentSerializer(RecordSerializer):
+    person = PersonRefField()
+
+    class Meta:
+        model = Assessment
+        fields = ["id", "person", "year", "kind", "grade"]
+        validators = []
+
+
+class TrainingSerializer(RecordSerializer):
+    person = PersonRefField()
+
+    class Meta:
+        model = Training
+        fields = ["id", "person", "title", "organizer", "start", "end", "hours", "mode"]
+        validators = []
+
+
+class VentureSerializer(RecordSerializer):
+    division = DivisionCodeField()
+    founders = PersonRefField(many=True)
+
+    class Meta:
+        model = Venture
+        fields = [
+            "id",
+            "name",
+            "industry",
+            "division",
+            "founded_on",
+            "investment",
+            "jobs_created",
+            "annual_revenue",
+            "founders",
+        ]
+        validators = []
+
+
+class MobilityEventSerializer(RecordSerializer):
+    person = PersonRefField()
+    destination_division = DivisionCodeField(required=False, allow_null=True)
+
+    class Meta:
+        model = MobilityEvent
+        fields = ["id", "person", "date", "channel", "destination_org", "destination_division", "cadre_level"]
+        validators = []
+
+
+# --- History -------------------------------------------------------------------------------
+
+
+class HistoryChangeSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    before = serializers.JSONField(allow_null=True)
+    after = serializers.JSONField(allow_null=True)
+
+
+class HistoryEventSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="事件标识")
+    action = serializers.ChoiceField(choices=["insert", "update", "delete"], help_text="操作")
+    at = serializers.DateTimeField(help_text="时间")
+    user = serializers.CharField(allow_null=True, help_text="操作人")
+    changes = HistoryChangeSerializer(many=True, help_text="字段变化")
+
+
+# --- Accounts ------------------------------------------------------------------------------
+
+
+class StaffAccountSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+    jurisdiction = DivisionCodeField()
+
+    class Meta:
+        model = StaffAccount
+        fields = ["id", "username", "jurisdiction", "role", "personal_data"]

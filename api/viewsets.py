@@ -1,0 +1,206 @@
+"""Viewsets are configuration. Jurisdiction scoping, permissions, pagination and the per-record
+history live once, in RegistryViewSet."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from api import filtersets, serializers
+from api.exceptions import django_to_drf
+from api.pagination import RegistryPagination
+from api.permissions import StaffPermission
+from talent import rules
+from talent.access import mask_id_number, mask_phone, scope_for
+from talent.choices import StaffRole
+from talent.history import record_history
+from talent.models import (
+    Assessment,
+    Division,
+    MobilityEvent,
+    Person,
+    Post,
+    ServiceTerm,
+    StaffAccount,
+    Training,
+    Venture,
+)
+
+PERSONAL_FIELDS = {"id_number": mask_id_number, "phone": mask_phone}
+
+
+class RegistryViewSet(viewsets.ModelViewSet):
+    """Base for every resource: records outside the account's jurisdiction do not exist for
+    it (404, never 403); writes go through talent.rules in one transaction."""
+
+    permission_classes = [StaffPermission]
+    pagination_class = RegistryPagination
+    read_role = StaffRole.VIEWER
+    write_role = StaffRole.EDITOR
+    cursor_ordering = ("id",)
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return super().get_queryset().visible_to(self.request.user)
+
+    @transaction.atomic
+    def perform_create(self, serializer):
+        serializer.save()
+        self._reread(serializer)
+
+    @transaction.atomic
+    def perform_update(self, serializer):
+        serializer.save()
+        self._reread(serializer)
+
+    def _reread(self, serializer) -> None:
+        # Answer with the record as stored (generated columns, group records, prefetches),
+        # read through the same queryset as a GET.
+        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
+
+    def perform_destroy(self, instance):
+        try:
+            rules.record_delete(instance=instance, actor=self.request.user)
+        except DjangoValidationError as exc:
+            raise django_to_drf(exc) from exc
+
+    @extend_schema(
+        summary="变更历史 Change history",
+        description="谁、何时、哪些字段由什么改为什么。Who changed which fields, when, from what to what.",
+        responses=serializers.HistoryEventSerializer(many=True),
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def history(self, request, *args, **kwargs):
+        instance = self.get_object()
+        events = record_history(instance)
+        scope = scope_for(request.user)
+        if not (scope and scope.personal_data):
+            for event in events:
+                for change in event.changes:
+                    masker = PERSONAL_FIELDS.get(change.field.rsplit(".", 1)[-1])
+                    if masker:
+                        change.before = masker(change.before) if change.before else change.before
+                        change.after = masker(change.after) if change.after else change.after
+        return Response(serializers.HistoryEventSerializer(events, many=True).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="区划列表 List divisions"),
+    retrieve=extend_schema(summary="区划详情 Read a division"),
+    create=extend_schema(summary="新增区划(管理员) Add a division (admins)"),
+    update=extend_schema(summary="修改区划(管理员) Replace a division (admins)"),
+    partial_update=extend_schema(summary="修改区划(管理员) Rename a division (admins)"),
+    destroy=extend_schema(summary="删除区划(管理员) Delete an unused division (admins)"),
+)
+class DivisionViewSet(RegistryViewSet):
+    queryset = Division.objects.all()
+    serializer_class = serializers.DivisionSerializer
+    filterset_class = filtersets.DivisionFilterSet
+    write_role = StaffRole.ADMIN
+    cursor_ordering = ("code",)
+    lookup_value_regex = r"\d{12}"
+
+    def perform_destroy(self, instance):
+        scope = scope_for(self.request.user)
+        if scope.prefix and not instance.code.startswith(scope.prefix):
+            raise django_to_drf(DjangoValidationError({"code": rules.DIVISION_OUTSIDE_JURISDICTION.format(
+                jurisdiction=scope.jurisdiction)}))  # fmt: skip
+        super().perform_destroy(instance)
+
+    @extend_schema(
+        summary="合并区划(管理员) Merge a division into another (admins)",
+        request=serializers.DivisionMergeSerializer,
+        responses=serializers.DivisionSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def merge(self, request, *args, **kwargs):
+        source = self.get_object()
+        payload = serializers.DivisionMergeSerializer(data=request.data, context=self.get_serializer_context())
+        payload.is_valid(raise_exception=True)
+        try:
+            target = rules.division_merge(source=source, target=payload.validated_data["into"], actor=request.user)
+        except DjangoValidationError as exc:
+            raise django_to_drf(exc) from exc
+        return Response(serializers.DivisionSerializer(target, context=self.get_serializer_context()).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="人员列表 List people"),
+    retrieve=extend_schema(summary="人员详情 Read a person"),
+    create=extend_schema(summary="新增人员(可同时登记各类别信息) Add a person with group records"),
+    update=extend_schema(summary="修改人员 Replace a person"),
+    partial_update=extend_schema(summary="修改人员 Edit a person"),
+    destroy=extend_schema(summary="删除人员 Delete a person"),
+)
+class PersonViewSet(RegistryViewSet):
+    queryset = Person.objects.select_related(
+        # graduate_official, returnee, rural_talent: embedded group records
+        "graduate_official",
+        "returnee",
+        "rural_talent",
+    ).prefetch_related(
+        # current_posts and groups (village_cadre): a person's posts with their villages
+        Prefetch("posts", queryset=Post.objects.select_related("village").order_by("start")),
+    )
+    serializer_class = serializers.PersonSerializer
+    filterset_class = filtersets.PersonFilterSet
+
+
+@extend_schema_view(list=extend_schema(summary="村两委职务列表 List posts"))
+class PostViewSet(RegistryViewSet):
+    queryset = Post.objects.all()
+    serializer_class = serializers.PostSerializer
+    filterset_class = filtersets.PostFilterSet
+
+
+@extend_schema_view(list=extend_schema(summary="聘期列表 List service terms"))
+class ServiceTermViewSet(RegistryViewSet):
+    queryset = ServiceTerm.objects.all()
+    serializer_class = serializers.ServiceTermSerializer
+    filterset_class = filtersets.ServiceTermFilterSet
+
+
+@extend_schema_view(list=extend_schema(summary="考核列表 List assessments"))
+class AssessmentViewSet(RegistryViewSet):
+    queryset = Assessment.objects.all()
+    serializer_class = serializers.AssessmentSerializer
+    filterset_class = filtersets.AssessmentFilterSet
+
+
+@extend_schema_view(list=extend_schema(summary="培训列表 List trainings"))
+class TrainingViewSet(RegistryViewSet):
+    queryset = Training.objects.all()
+    serializer_class = serializers.TrainingSerializer
+    filterset_class = filtersets.TrainingFilterSet
+
+
+@extend_schema_view(list=extend_schema(summary="致富项目列表 List ventures"))
+class VentureViewSet(RegistryViewSet):
+    # founders: the list of founder ids
+    queryset = Venture.objects.prefetch_related("founders")
+    serializer_class = serializers.VentureSerializer
+    filterset_class = filtersets.VentureFilterSet
+
+
+@extend_schema_view(list=extend_schema(summary="流动记录列表 List mobility events"))
+class MobilityEventViewSet(RegistryViewSet):
+    queryset = MobilityEvent.objects.all()
+    serializer_class = serializers.MobilityEventSerializer
+    filterset_class = filtersets.MobilityEventFilterSet
+
+
+@extend_schema_view(list=extend_schema(summary="工作人员账号(管理员) Staff accounts (admins)"))
+class StaffAccountViewSet(RegistryViewSet):
+    # username: the account's user
+    queryset = StaffAccount.objects.select_related("user")
+    serializer_class = serializers.StaffAccountSerializer
+    read_role = StaffRole.ADMIN
+    write_role = StaffRole.ADMIN
+    http_method_names = ["get", "patch", "delete", "head", "options"]
+    filterset_class = None

@@ -1,0 +1,76 @@
+"""Who may see and change what: a staff account's jurisdiction, role and personal-data right.
+
+A superuser without a staff account is treated as a national administrator. An authenticated
+user with neither is allowed nothing. Scoping itself lives in each queryset's ``visible_to``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from talent import identity
+from talent.choices import StaffRole
+
+ROLE_ORDER = {StaffRole.VIEWER: 1, StaffRole.EDITOR: 2, StaffRole.ADMIN: 3}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """An account's reach: ``prefix`` is the significant part of its jurisdiction's code
+    ('' = the whole country)."""
+
+    prefix: str
+    role: str
+    personal_data: bool
+    jurisdiction: str | None
+
+    def allows(self, role: str) -> bool:
+        return ROLE_ORDER[StaffRole(self.role)] >= ROLE_ORDER[StaffRole(role)]
+
+    def covers(self, code: str | None) -> bool:
+        return bool(code) and code.startswith(self.prefix)
+
+
+NO_SCOPE = None
+
+
+def scope_for(user) -> Scope | None:
+    """The account's scope, or None when the user has no staff account."""
+    if user is None or not user.is_authenticated:
+        return NO_SCOPE
+    cached = getattr(user, "_talent_scope", False)
+    if cached is not False:
+        return cached
+    from talent.models import StaffAccount
+
+    account = StaffAccount.objects.filter(user=user).first()
+    if account is not None:
+        level = identity.code_level(account.jurisdiction_id)
+        scope = Scope(
+            prefix=identity.code_prefix(account.jurisdiction_id, level),
+            role=account.role,
+            personal_data=account.personal_data,
+            jurisdiction=account.jurisdiction_id,
+        )
+    elif user.is_superuser:
+        scope = Scope(prefix="", role=StaffRole.ADMIN, personal_data=True, jurisdiction=None)
+    else:
+        scope = NO_SCOPE
+    user._talent_scope = scope
+    return scope
+
+
+def mask_id_number(value: str) -> str:
+    """'430104199001011234' -> '4301**********1234'."""
+    if not value:
+        return value
+    return value[:4] + "*" * max(len(value) - 8, 0) + value[-4:]
+
+
+def mask_phone(value: str) -> str:
+    """'13812345678' -> '138****5678'."""
+    if not value:
+        return value
+    if len(value) <= 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]

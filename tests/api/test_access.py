@@ -1,0 +1,137 @@
+"""Authentication, roles and jurisdiction: two sibling counties, every resource, nothing leaks
+either way."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.api.conftest import COUNTY_A, COUNTY_B, errors_by_attr
+from tests.factories import user_make
+
+# resource -> how to find the county's record of that kind in the `world` fixture
+RESOURCES = {
+    "people": lambda c: c.person.pk,
+    "posts": lambda c: c.post.pk,
+    "service-terms": lambda c: c.term.pk,
+    "assessments": lambda c: c.records["assessment"].pk,
+    "trainings": lambda c: c.records["training"].pk,
+    "ventures": lambda c: c.venture.pk,
+    "mobility-events": lambda c: c.mobility.pk,
+}
+
+
+def test_no_credentials_is_401(world):
+    response = APIClient().get("/api/v1/people/")
+    assert response.status_code == 401
+    assert response.json()["type"] == "client_error"
+
+
+def test_user_without_staff_account_is_403(world):
+    client = APIClient()
+    client.force_authenticate(user_make())
+    assert client.get("/api/v1/people/").status_code == 403
+
+
+def test_viewer_reads_but_cannot_write(world, client_for):
+    viewer = client_for("viewer")
+    assert viewer.get("/api/v1/people/").status_code == 200
+    response = viewer.patch(f"/api/v1/people/{world['a'].person.pk}/", {"notes": "x"})
+    assert response.status_code == 403
+
+
+def test_editor_writes_registry_data_but_not_divisions(world, client_for):
+    editor = client_for("editor")
+    assert editor.patch(f"/api/v1/people/{world['a'].person.pk}/", {"notes": "已核实"}).status_code == 200
+    response = editor.post(
+        "/api/v1/divisions/",
+        {"code": "430104100202", "name": "新村", "level": "village", "parent": "430104100000", "kind": "village"},
+    )
+    assert response.status_code == 403
+
+
+def test_admin_adds_and_renames_divisions_within_jurisdiction_only(world, client_for):
+    admin = client_for("admin")
+    created = admin.post(
+        "/api/v1/divisions/",
+        {"code": "430104100202", "name": "新村", "level": "village", "parent": "430104100000", "kind": "village"},
+    )
+    assert created.status_code == 201, created.json()
+    renamed = admin.patch("/api/v1/divisions/430104100202/", {"name": "新兴村"})
+    assert renamed.status_code == 200 and renamed.json()["name"] == "新兴村"
+    outside = admin.post(
+        "/api/v1/divisions/",
+        {"code": "430105100202", "name": "外村", "level": "village", "parent": "430105100000", "kind": "village"},
+    )
+    assert outside.status_code == 400
+    assert "code" in errors_by_attr(outside)
+
+
+@pytest.mark.parametrize("resource", RESOURCES)
+@pytest.mark.parametrize(("mine", "theirs", "jurisdiction"), [("a", "b", COUNTY_A), ("b", "a", COUNTY_B)])
+def test_sibling_records_do_not_exist(world, client_for, resource, mine, theirs, jurisdiction):
+    client = client_for("admin", jurisdiction, personal_data=True)
+    own_id, other_id = RESOURCES[resource](world[mine]), RESOURCES[resource](world[theirs])
+
+    listed = {row["id"] for row in client.get(f"/api/v1/{resource}/", {"page_size": 500}).json()["results"]}
+    assert own_id in listed and other_id not in listed
+
+    assert client.get(f"/api/v1/{resource}/{own_id}/").status_code == 200
+    for method in ("get", "patch", "delete"):
+        response = getattr(client, method)(f"/api/v1/{resource}/{other_id}/")
+        assert response.status_code == 404, (method, response.content)
+    assert client.get(f"/api/v1/{resource}/{other_id}/history/").status_code == 404
+
+    # Filtering on the sibling county finds nothing rather than its records.
+    other_code = world[theirs].code
+    assert client.get(f"/api/v1/{resource}/", {"within": other_code}).json()["results"] == []
+
+
+def test_person_filters_do_not_reach_outside(world, client_for):
+    client = client_for("viewer", COUNTY_A)
+    b = world["b"].person
+    assert client.get("/api/v1/people/", {"q": b.id_number}).json()["results"] == []
+    assert client.get("/api/v1/people/", {"q": b.name}).json()["results"] == []
+
+
+def test_write_placing_a_record_outside_is_400(world, client_for):
+    editor = client_for("editor", COUNTY_A)
+    a, b = world["a"], world["b"]
+
+    moved = editor.patch(f"/api/v1/people/{a.other.pk}/", {"home_division": b.village.code})
+    assert moved.status_code == 400
+    assert "home_division" in errors_by_attr(moved)
+
+    post = editor.post(
+        "/api/v1/posts/",
+        {"person": a.person.pk, "village": b.village.code, "role": "committee_member", "start": "2014-01-01"},
+    )
+    assert post.status_code == 400
+    assert "village" in errors_by_attr(post)
+
+    assessment = editor.post("/api/v1/assessments/", {"person": b.person.pk, "year": 2013, "grade": "excellent"})
+    assert assessment.status_code == 400
+    assert "person" in errors_by_attr(assessment)
+    # Nothing was written by the refused requests.
+    assert not b.person.assessments.filter(year=2013).exists()
+    assert not a.person.posts.filter(village=b.village).exists()
+    a.other.refresh_from_db()
+    assert a.other.home_division_id == a.community.code
+
+
+def test_nested_posts_show_only_the_jurisdiction(world, client_for):
+    a, b = world["a"], world["b"]
+    # A person of county A who also holds a post in county B.
+    from tests.factories import post_make
+
+    post_make(person=a.person, village=b.village, role="committee_member", start="2015-01-01")
+    seen_by_a = client_for("viewer", COUNTY_A).get(f"/api/v1/people/{a.person.pk}/").json()
+    assert {p["village"]["code"] for p in seen_by_a["current_posts"]} == {a.village.code}
+    seen_by_b = client_for("viewer", COUNTY_B).get(f"/api/v1/people/{a.person.pk}/").json()
+    assert {p["village"]["code"] for p in seen_by_b["current_posts"]} == {b.village.code}
+
+
+def test_city_account_sees_both_counties(world, client_for):
+    client = client_for("viewer", "430100000000")
+    ids = {row["id"] for row in client.get("/api/v1/people/").json()["results"]}
+    assert {world["a"].person.pk, world["b"].person.pk} <= ids
