@@ -8,6 +8,7 @@ import datetime as dt
 
 import django_filters as filters
 from django.db.models import Exists, OuterRef, Q
+from drf_spectacular.drainage import set_override
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
@@ -55,7 +56,10 @@ def _prefix(code: str, param: str = "within") -> str:
         raise ValidationError({param: str(identity.CODE_NO_LEVEL).format(code=code)}) from None
 
 
-@extend_schema_field({"type": "string", "pattern": r"^\d{12}$", "example": "430104000000"})
+DIVISION_CODE_SCHEMA = {"type": "string", "pattern": r"^\d{12}$", "example": "430104000000"}
+
+
+@extend_schema_field(DIVISION_CODE_SCHEMA)
 class DivisionCodeFilter(filters.CharFilter):
     """Everything under a division: a prefix match on the code's significant digits."""
 
@@ -63,6 +67,8 @@ class DivisionCodeFilter(filters.CharFilter):
         self.lookup_prefix = lookup_prefix
         kwargs.setdefault("help_text", "12位区划代码:只返回该区划之内的记录。Only records within this division.")
         super().__init__(*args, **kwargs)
+        # A schema override replaces the parameter's description; carry this filter's own.
+        set_override(self, "field", {**DIVISION_CODE_SCHEMA, "description": self.extra["help_text"]})
 
     def filter(self, qs, value):
         if not value:
@@ -211,15 +217,7 @@ class PersonFilterSet(RegistryFilterSet):
 
     @staticmethod
     def _filter_groups(qs, groups):
-        if not groups:
-            return qs
-        condition = Q()
-        for group in groups:
-            if group == Group.VILLAGE_CADRE:
-                condition |= Exists(Post.objects.filter(person=OuterRef("pk")))
-            else:
-                condition |= Q(**{f"{group}__isnull": False})
-        return qs.filter(condition)
+        return qs.in_groups(groups) if groups else qs
 
     @staticmethod
     def _filter_age(qs, data):

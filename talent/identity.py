@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 from django.utils.translation import gettext_lazy as _
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
-ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
+# ASCII digits only: Python's \d also matches other scripts' digits (full-width ０-９,
+# Arabic-Indic ٠-٩ …), which int() accepts but the database's CHECK constraints refuse.
+ID_PATTERN = re.compile(r"^[0-9]{17}[0-9X]$")
+ID_OLD_PATTERN = re.compile(r"^[0-9]{15}$")
 
 ID_OLD_FORMAT = _("15位旧身份证号码不再受理,请填写18位居民身份证号码。")
 ID_MALFORMED = _("居民身份证号码应为18位:前17位为数字,最后一位为数字或X。")
@@ -24,8 +28,9 @@ ID_GENDER_MISMATCH = _("居民身份证号码第17位表示{id_gender}性,与填
 
 
 def normalize_id_number(value: str) -> str:
-    """Strip spaces and upper-case a trailing x."""
-    return (value or "").strip().replace(" ", "").upper()
+    """Fold full-width characters typed with a Chinese input method (１２Ｘ, full-width spaces)
+    to ASCII, strip spaces and upper-case a trailing x."""
+    return unicodedata.normalize("NFKC", value or "").strip().replace(" ", "").upper()
 
 
 def id_check_char(first17: str) -> str:
@@ -47,9 +52,9 @@ def id_gender(id_number: str) -> str:
 
 def id_number_errors(id_number: str) -> list[str]:
     """Format problems of an ID number on its own (length, characters, date, checksum)."""
-    if len(id_number) == 15 and id_number.isdigit():
+    if ID_OLD_PATTERN.fullmatch(id_number):
         return [str(ID_OLD_FORMAT)]
-    if not ID_PATTERN.match(id_number):
+    if not ID_PATTERN.fullmatch(id_number):
         return [str(ID_MALFORMED)]
     errors = []
     if id_birth_date(id_number) is None:
@@ -68,7 +73,9 @@ def id_agreement_errors(id_number: str, *, birth_date: dt.date | None, gender: s
     errors: dict[str, str] = {}
     id_date = id_birth_date(id_number)
     if birth_date is not None and id_date is not None and id_date != birth_date:
-        errors["birth_date"] = str(ID_BIRTH_MISMATCH).format(id_date=id_date.isoformat(), birth_date=birth_date.isoformat())
+        errors["birth_date"] = str(ID_BIRTH_MISMATCH).format(
+            id_date=id_date.isoformat(), birth_date=birth_date.isoformat()
+        )
     if gender:
         expected = id_gender(id_number)
         if expected != gender:
@@ -88,7 +95,7 @@ def make_id_number(address6: str, birth_date: dt.date, sequence: int, *, gender:
 
 # --- Statistical division codes ------------------------------------------------------------
 
-CODE_PATTERN = re.compile(r"^\d{12}$")
+CODE_PATTERN = re.compile(r"^[0-9]{12}$")  # ASCII digits only, as the database checks
 CODE_MALFORMED = _("区划代码应为12位数字。")
 CODE_LEVEL_MISMATCH = _("区划代码 {code} 的末尾零位表示{actual},与所填级别“{level}”不一致。")
 CODE_NO_LEVEL = _("区划代码 {code} 不是有效的统计用区划代码(各级代码段不能在零段之后出现非零段)。")
@@ -107,7 +114,7 @@ def code_level(code: str) -> str | None:
     without counties (441900003000); a village always has a non-zero township segment.
     Mirrors ``talent.models.LEVEL_PATTERNS``, which the database enforces.
     """
-    if not CODE_PATTERN.match(code) or code[0:2] == "00":
+    if not CODE_PATTERN.fullmatch(code) or code[0:2] == "00":
         return None
     nonzero = [bool(code[start:end].strip("0")) for start, end in SEGMENTS]
     levels = list(LEVEL_DIGITS)

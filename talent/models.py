@@ -31,6 +31,7 @@ from talent.choices import (
     Gender,
     Grade,
     GraduateStatus,
+    Group,
     Industry,
     Level,
     MobilityChannel,
@@ -64,13 +65,23 @@ TERM_OVERLAP = "同一名大学生村官的聘期不能重叠。"
 NOT_A_GRADUATE_OFFICIAL = "只有大学生村官才有聘期,请先登记其大学生村官信息。"
 KIND_ONLY_FOR_VILLAGES = "只有村级区划填写村/社区类别和城乡分类。"
 KIND_REQUIRED = "村级区划必须填写村/社区类别。"
+PARENT_REQUIRED = "省级以下区划必须填写上级区划。"
 
-PHONE_VALIDATOR = RegexValidator(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$", "电话号码应为11位手机号码或带区号的固定电话。")
+PHONE_VALIDATOR = RegexValidator(
+    r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$", "电话号码应为11位手机号码或带区号的固定电话。"
+)
 
 
-def _daterange(start: str, end: str) -> Func:
-    """Inclusive [start, end] date range; an open end (NULL) runs without bound."""
-    return Func(F(start), F(end), Value("[]"), function="daterange", output_field=DateRangeField())
+def _daterange(start: str, end: str) -> Case:
+    """Inclusive [start, end] date range; an open end (NULL) runs without bound. NULL when the
+    end is before the start, so that the named end-before-start check refuses the row (rather
+    than the range constructor failing with an error that names no constraint)."""
+    return Case(
+        When(Q(**{f"{end}__isnull": True}) | Q(**{f"{end}__gte": F(start)}),
+             then=Func(F(start), F(end), Value("[]"), function="daterange", output_field=DateRangeField())),
+        default=None,
+        output_field=DateRangeField(),
+    )  # fmt: skip
 
 
 def _end_not_before_start(name: str) -> models.CheckConstraint:
@@ -98,11 +109,11 @@ def _zeros(n: int) -> Value:
 # counties, such as 441900003000), and a village always has its township. PostgreSQL regular
 # expressions (AREs) support the negative look-ahead used here.
 LEVEL_PATTERNS = {
-    Level.PROVINCE: r"^(?!00)\d{2}0{10}$",
-    Level.CITY: r"^(?!00)\d{2}(?!00)\d{2}0{8}$",
-    Level.COUNTY: r"^(?!00)\d{2}(?!00)\d{2}(?!00)\d{2}0{6}$",
-    Level.TOWNSHIP: r"^(?!00)\d{2}(?!00)\d{2}\d{2}(?!000)\d{3}000$",
-    Level.VILLAGE: r"^(?!00)\d{2}(?!00)\d{2}\d{2}(?!000)\d{3}(?!000)\d{3}$",
+    Level.PROVINCE: r"^(?!00)[0-9]{2}0{10}$",
+    Level.CITY: r"^(?!00)[0-9]{2}(?!00)[0-9]{2}0{8}$",
+    Level.COUNTY: r"^(?!00)[0-9]{2}(?!00)[0-9]{2}(?!00)[0-9]{2}0{6}$",
+    Level.TOWNSHIP: r"^(?!00)[0-9]{2}(?!00)[0-9]{2}[0-9]{2}(?!000)[0-9]{3}000$",
+    Level.VILLAGE: r"^(?!00)[0-9]{2}(?!00)[0-9]{2}[0-9]{2}(?!000)[0-9]{3}(?!000)[0-9]{3}$",
 }
 
 
@@ -114,7 +125,7 @@ class Division(models.Model):
         "区划代码",
         max_length=12,
         primary_key=True,
-        validators=[RegexValidator(r"^\d{12}$", identity.CODE_MALFORMED)],
+        validators=[RegexValidator(r"^[0-9]{12}$", identity.CODE_MALFORMED)],
     )
     name = models.CharField("名称", max_length=100)
     level = models.CharField("级别", max_length=10, choices=Level.choices)
@@ -139,7 +150,7 @@ class Division(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(code__regex=r"^\d{12}$"),
+                condition=Q(code__regex=r"^[0-9]{12}$"),
                 name="division_code_digits",
                 violation_error_message=identity.CODE_MALFORMED,
             ),
@@ -159,6 +170,7 @@ class Division(models.Model):
                     Q(level=Level.PROVINCE, parent__isnull=True)
                     | (
                         ~Q(level=Level.PROVINCE)
+                        & Q(parent__isnull=False)
                         & ~Q(parent_id=F("code"))
                         & (
                             Q(parent_id=Concat(Left("code", 2), _zeros(10)))
@@ -191,6 +203,8 @@ class Division(models.Model):
             errors["level"] = str(identity.CODE_LEVEL_MISMATCH).format(
                 code=self.code, actual=Level(actual).label, level=Level(self.level).label
             )
+        if actual and actual != Level.PROVINCE and not self.parent_id:
+            errors["parent"] = PARENT_REQUIRED
         if actual and self.parent_id and self.parent_id not in identity.ancestor_codes(self.code):
             errors["parent"] = str(identity.CODE_PARENT_MISMATCH).format(parent=self.parent_id, code=self.code)
         if actual == Level.VILLAGE and not self.kind:
@@ -240,7 +254,7 @@ class Person(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(id_number__regex=r"^\d{17}[0-9X]$")
+                condition=Q(id_number__regex=r"^[0-9]{17}[0-9X]$")
                 & Q(
                     Exact(
                         Substr("id_number", 18, 1),
@@ -261,8 +275,8 @@ class Person(models.Model):
                 violation_error_message="居民身份证号码中的出生日期与出生日期字段不一致。",
             ),
             models.CheckConstraint(
-                condition=Q(gender=Gender.MALE, id_number__regex=r"^\d{16}[13579]")
-                | Q(gender=Gender.FEMALE, id_number__regex=r"^\d{16}[02468]"),
+                condition=Q(gender=Gender.MALE, id_number__regex=r"^[0-9]{16}[13579]")
+                | Q(gender=Gender.FEMALE, id_number__regex=r"^[0-9]{16}[02468]"),
                 name="person_id_number_gender",
                 violation_error_message="居民身份证号码第17位与性别不一致。",
             ),
@@ -683,3 +697,104 @@ class StaffAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.jurisdiction_id} ({self.get_role_display()})"
+
+
+# --- Promotion eligibility -----------------------------------------------------------------
+
+RULE_CODE_VALIDATOR = RegexValidator(r"^[a-z0-9][a-z0-9-]*$", "规则代码只能包含小写字母、数字和连字符。")
+ROLE_OR_CLASS_CHOICES = Role.choices + RoleClass.choices
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class EligibilityRule(models.Model):
+    """A promotion-eligibility rule, stored as data and versioned: editing a rule adds a new
+    version and retires the old one, so reports keep the exact version they used.
+
+    Every criterion is optional; a person is eligible on a date when every criterion given
+    holds on that date (docs/eligibility.md)."""
+
+    code = models.CharField("规则代码", max_length=60, validators=[RULE_CODE_VALIDATOR])
+    version = models.PositiveIntegerField("版本", default=1)
+    is_current = models.BooleanField("现行版本", default=True)
+    active = models.BooleanField("启用", default=True)
+    name = models.CharField("规则名称", max_length=200)
+    target = models.CharField("拟任岗位/用途", max_length=200, blank=True)
+    applies_to = models.CharField("适用人员类别", max_length=20, choices=Group.choices, null=True, blank=True)
+    min_service_years = models.PositiveSmallIntegerField("大学生村官服务满(年)", null=True, blank=True)
+    min_role_years = models.PositiveSmallIntegerField("任职满(年)", null=True, blank=True)
+    roles = ArrayField(
+        models.CharField(max_length=30, choices=ROLE_OR_CLASS_CHOICES),
+        verbose_name="计算任职年限的职务或职务类别",
+        default=list,
+        blank=True,
+    )
+    role_service_continuous = models.BooleanField("须连续任职", default=False)
+    min_assessment_grade = models.CharField(
+        "年度考核不低于", max_length=12, choices=Grade.choices, null=True, blank=True
+    )
+    assessment_years = models.PositiveSmallIntegerField("最近几年的年度考核(空=历年全部)", null=True, blank=True)
+    missing_assessment_ok = models.BooleanField("缺少考核结果视为符合", default=False)
+    max_age = models.PositiveSmallIntegerField("年龄不超过(周岁)", null=True, blank=True)
+    min_education = models.CharField("学历不低于", max_length=20, choices=Education.choices, null=True, blank=True)
+    current_role_class = models.CharField(
+        "须现任职务类别", max_length=10, choices=RoleClass.choices, null=True, blank=True
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        verbose_name = "资格规则"
+        verbose_name_plural = "资格规则"
+        ordering = ["code", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code", "version"], name="rule_code_version_unique", violation_error_message="规则版本重复。"
+            ),
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=Q(is_current=True),
+                name="rule_one_current_version",
+                violation_error_message="每条规则只能有一个现行版本。",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_role_years__isnull=True) | ~Q(roles=[]),
+                name="rule_role_years_need_roles",
+                violation_error_message="设置任职年限时须指定职务或职务类别。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}({self.code} v{self.version})"
+
+    def clean(self) -> None:
+        if self.min_role_years is not None and not self.roles:
+            raise ValidationError({"roles": "设置任职年限时须指定职务或职务类别。"})
+        if self.assessment_years is not None and self.min_assessment_grade is None:
+            raise ValidationError({"min_assessment_grade": "指定考核年数时须指定考核等次。"})
+
+
+class EligibilityFact(models.Model):
+    """Precomputed, date-independent part of eligibility: for each person and current rule,
+    the first day each service criterion is met given the data known now (service only grows
+    with the date). Kept current by database triggers on posts and service terms in the same
+    transaction as the write, and rebuilt for a rule when the rule changes."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="eligibility_facts")
+    rule = models.ForeignKey(EligibilityRule, on_delete=models.CASCADE, related_name="facts")
+    service_met_on = models.DateField("服务年限满足日期", null=True)
+    role_met_on = models.DateField("任职年限满足日期", null=True)
+
+    class Meta:
+        verbose_name = "资格预计算"
+        verbose_name_plural = "资格预计算"
+        constraints = [models.UniqueConstraint(fields=["rule", "person"], name="fact_rule_person_unique")]
+        indexes = [
+            models.Index(fields=["rule", "service_met_on"], name="fact_rule_service_idx"),
+            models.Index(fields=["rule", "role_met_on"], name="fact_rule_role_idx"),
+            models.Index(fields=["person"], name="fact_person_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}/{self.rule_id}: {self.service_met_on} {self.role_met_on}"

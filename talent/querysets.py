@@ -69,9 +69,26 @@ class DivisionQuerySet(ScopedQuerySet):
         return self if scope_for(user) is not None else self.none()
 
 
+def group_q(group: str) -> Q:
+    """A condition on a person belonging to a group (talent.choices.Group)."""
+    from talent.choices import Group
+    from talent.models import Post
+
+    if group == Group.VILLAGE_CADRE:
+        return Q(Exists(Post.objects.filter(person=OuterRef("pk"))))
+    return Q(**{f"{group}__isnull": False})
+
+
 class PersonQuerySet(ScopedQuerySet):
     def under(self, prefix: str) -> PersonQuerySet:
         return self.filter(person_under(prefix))
+
+    def in_groups(self, groups) -> PersonQuerySet:
+        """People in any of ``groups``."""
+        condition = Q()
+        for group in groups:
+            condition |= group_q(group)
+        return self.filter(condition)
 
     def village_cadres(self) -> PersonQuerySet:
         from talent.models import Post

@@ -21,10 +21,21 @@ def hunan(db):
         code="430104100201", name="桐木村", level="village", parent=township, kind="village", urban_rural_class="220"
     )
     community = Division.objects.create(
-        code="430104100001", name="莲花社区", level="village", parent=township, kind="community", urban_rural_class="121"
+        code="430104100001",
+        name="莲花社区",
+        level="village",
+        parent=township,
+        kind="community",
+        urban_rural_class="121",
     )
-    return {"province": province, "city": city, "county": county, "township": township, "village": village,
-            "community": community}
+    return {
+        "province": province,
+        "city": city,
+        "county": county,
+        "township": township,
+        "village": village,
+        "community": community,
+    }
 
 
 @pytest.fixture
