@@ -1,0 +1,422 @@
+"""Promotion eligibility: who meets a rule on a date, who will soon, who does not and why.
+
+Selection happens in the database. The service criteria use the precomputed facts
+(``EligibilityFact``: the first day each service criterion is met, kept current by triggers);
+everything that depends on the as-of date (age, education, current post, assessments) is a
+cheap condition evaluated at query time. Only the page of people being shown is explained
+criterion by criterion (``rule_evaluate``), from data read in two queries.
+
+The arithmetic is DOMAIN.md's "service-length rule (exact)"; docs/eligibility.md walks through
+it with examples.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Count, DateField, Exists, F, Func, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest
+from django.db.models.lookups import Exact, GreaterThan
+from django.forms.models import model_to_dict
+
+from talent.choices import EDUCATION_RANK, GRADE_RANK, Education, Grade, Group, RoleClass
+from talent.dates import age_on, anniversary, latest_birth_date_for_age
+from talent.models import Assessment, EligibilityFact, EligibilityRule, Person, Post
+from talent.querysets import group_q
+
+RULE_FIELDS = [
+    "active",
+    "name",
+    "target",
+    "applies_to",
+    "min_service_years",
+    "min_role_years",
+    "roles",
+    "role_service_continuous",
+    "min_assessment_grade",
+    "assessment_years",
+    "missing_assessment_ok",
+    "max_age",
+    "min_education",
+    "current_role_class",
+]
+
+UNKNOWN_RULE = "资格规则 {code} 不存在。"
+
+
+# --- Rules as data -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def rule_save(*, code: str | None, data: dict, actor) -> EligibilityRule:
+    """Create a rule, or edit one by adding a new version (the old one is kept, retired).
+
+    The database trigger on rules rebuilds the precomputed facts for the new version and
+    drops those of the retired one, in this same transaction."""
+    current = None
+    if code is not None:
+        current = EligibilityRule.objects.select_for_update().filter(code=code, is_current=True).first()
+        if current is None:
+            raise ValidationError({"code": UNKNOWN_RULE.format(code=code)})
+    if current is None:
+        rule = EligibilityRule(**data, version=1, is_current=True)
+    else:
+        values = model_to_dict(current, fields=RULE_FIELDS)
+        changed = {k: v for k, v in data.items() if values.get(k) != v}
+        if not changed:
+            return current
+        values.update(data)
+        rule = EligibilityRule(**values, code=current.code, version=current.version + 1, is_current=True)
+        current.is_current = False
+        current.save(update_fields=["is_current"])
+    rule.created_by = actor if getattr(actor, "pk", None) else None
+    rule.full_clean()
+    rule.save()
+    return rule
+
+
+def current_rule(code: str) -> EligibilityRule:
+    rule = EligibilityRule.objects.filter(code=code, is_current=True).first()
+    if rule is None:
+        raise ValidationError({"rule": UNKNOWN_RULE.format(code=code)})
+    return rule
+
+
+def facts_rebuild(*, rule_ids: list[int] | None = None) -> None:
+    """Recompute the facts of everybody (for the given current rules, or all of them)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT talent_refresh_facts(NULL, %s)", [rule_ids])
+
+
+# --- Selection in the database -------------------------------------------------------------
+
+
+def grades_at_least(grade: str) -> list[str]:
+    return [g for g in Grade if GRADE_RANK[g] >= GRADE_RANK[Grade(grade)]]
+
+
+def educations_at_least(education: str) -> list[str]:
+    return [e for e in Education if EDUCATION_RANK[e] >= EDUCATION_RANK[Education(education)]]
+
+
+def _uses_facts(rule: EligibilityRule) -> bool:
+    return rule.min_service_years is not None or rule.min_role_years is not None
+
+
+def _group_q(rule: EligibilityRule) -> Q:
+    return group_q(rule.applies_to) if rule.applies_to else Q()
+
+
+def _facts_q(rule: EligibilityRule, as_of: dt.date) -> Q:
+    if not _uses_facts(rule):
+        return Q()
+    facts = EligibilityFact.objects.filter(person=OuterRef("pk"), rule=rule)
+    if rule.min_service_years is not None:
+        facts = facts.filter(service_met_on__lte=as_of)
+    if rule.min_role_years is not None:
+        facts = facts.filter(role_met_on__lte=as_of)
+    return Q(Exists(facts))
+
+
+def _dated_q(rule: EligibilityRule, day: dt.date | str) -> Q:
+    """Age, education and current post on ``day``: a date, or the name of a per-row date
+    annotation (the upcoming day)."""
+    q = Q()
+    per_row = isinstance(day, str)
+    if rule.max_age is not None:
+        if per_row:
+            # Still under max_age + 1 on that day: the (max_age + 1)-th birthday comes later.
+            turns_too_old = Func(
+                F("birth_date"), Value(rule.max_age + 1), function="talent_anniversary", output_field=DateField()
+            )
+            q &= Q(GreaterThan(turns_too_old, F(day)))
+        else:
+            q &= Q(birth_date__gt=latest_birth_date_for_age(day, rule.max_age + 1))
+    if rule.min_education:
+        q &= Q(education__in=educations_at_least(rule.min_education))
+    if rule.current_role_class:
+        posts = Post.objects.filter(person=OuterRef("pk"), role_class=rule.current_role_class)
+        on = OuterRef(day) if per_row else day
+        posts = posts.filter(Q(start__lte=on) & (Q(end__isnull=True) | Q(end__gte=on)))
+        q &= Q(Exists(posts))
+    return q
+
+
+def _assessment_q(rule: EligibilityRule, as_of: dt.date) -> Q:
+    """Each of the last N annual assessments (the N years before the as-of year) at or above
+    the grade; a missing year fails unless allowed. N unset: every annual assessment so far."""
+    if rule.min_assessment_grade is None:
+        return Q()
+    annual = Assessment.objects.filter(person=OuterRef("pk"), kind="annual", year__lt=as_of.year)
+    if rule.assessment_years is not None:
+        annual = annual.filter(year__gte=as_of.year - rule.assessment_years)
+    q = ~Q(Exists(annual.exclude(grade__in=grades_at_least(rule.min_assessment_grade))))
+    if rule.assessment_years is not None and not rule.missing_assessment_ok:
+        present = Subquery(
+            annual.order_by().values("person").annotate(n=Count("*")).values("n"), output_field=IntegerField()
+        )
+        q &= Q(Exact(Coalesce(present, 0), rule.assessment_years))
+    return q
+
+
+def eligible_q(rule: EligibilityRule, as_of: dt.date) -> Q:
+    """The whole rule as one condition on people, on ``as_of``."""
+    return _group_q(rule) & _facts_q(rule, as_of) & _dated_q(rule, as_of) & _assessment_q(rule, as_of)
+
+
+def eligible_people(rule: EligibilityRule, *, as_of: dt.date, people=None):
+    return (people if people is not None else Person.objects.all()).filter(eligible_q(rule, as_of))
+
+
+def not_eligible_people(rule: EligibilityRule, *, as_of: dt.date, people=None):
+    """People the rule applies to who do not meet it on ``as_of``."""
+    people = people if people is not None else Person.objects.all()
+    rest = _facts_q(rule, as_of) & _dated_q(rule, as_of) & _assessment_q(rule, as_of)
+    return people.filter(_group_q(rule)).exclude(rest) if rest else people.none()
+
+
+def upcoming_people(rule: EligibilityRule, *, as_of: dt.date, horizon_days: int, people=None):
+    """Not eligible on ``as_of`` but will be within the horizon if nothing changes: the day
+    the service criteria are met (open posts and terms running on), with age and current post
+    checked on that day and assessments as they stand. Annotated with ``upcoming_on``."""
+    people = people if people is not None else Person.objects.all()
+    if not _uses_facts(rule):
+        return people.none().annotate(upcoming_on=Value(None, output_field=DateField()))
+    facts = EligibilityFact.objects.filter(person=OuterRef("pk"), rule=rule)
+    dates = {}
+    if rule.min_service_years is not None:
+        dates["_service_met_on"] = Subquery(facts.values("service_met_on")[:1])
+    if rule.min_role_years is not None:
+        dates["_role_met_on"] = Subquery(facts.values("role_met_on")[:1])
+    qs = people.filter(_group_q(rule)).annotate(**dates)
+    for name in dates:  # every required date must exist (GREATEST would ignore a NULL)
+        qs = qs.filter(**{f"{name}__isnull": False})
+    names = [F(name) for name in dates]
+    qs = qs.annotate(upcoming_on=names[0] if len(names) == 1 else Greatest(*names))
+    qs = qs.filter(upcoming_on__gt=as_of, upcoming_on__lte=as_of + dt.timedelta(days=horizon_days))
+    return qs.filter(_dated_q(rule, "upcoming_on") & _assessment_q(rule, as_of))
+
+
+# --- Explanation, for a page of people -------------------------------------------------------
+
+
+@dataclass
+class CriterionResult:
+    criterion: str
+    label: str
+    met: bool
+    met_on: dt.date | None
+    value: str
+    required: str
+    shortfall: str | None = None
+    days: int | None = None
+    required_days: int | None = None
+
+
+@dataclass
+class Evaluation:
+    person_id: int
+    rule: EligibilityRule
+    as_of: dt.date
+    eligible: bool
+    eligible_on: dt.date | None
+    criteria: list[CriterionResult] = field(default_factory=list)
+
+
+def _spans(multirange) -> list[tuple[dt.date, dt.date | None]]:
+    """psycopg's datemultirange -> [(first day, last day or None when open)]."""
+    if not multirange:
+        return []
+    out = []
+    for r in multirange:
+        last = None if r.upper is None else r.upper - dt.timedelta(days=1)
+        out.append((r.lower, last))
+    return out
+
+
+def _cut(spans, as_of: dt.date) -> list[tuple[dt.date, dt.date]]:
+    return [(a, min(b, as_of) if b else as_of) for a, b in spans if a <= as_of]
+
+
+def ymd(start: dt.date, end: dt.date) -> tuple[int, int, int]:
+    """Full years, months and days from ``start`` to ``end`` (end exclusive)."""
+    years = 0
+    while anniversary(start, years + 1) <= end:
+        years += 1
+    base = anniversary(start, years)
+    months = 0
+    while _add_months(base, months + 1) <= end:
+        months += 1
+    return years, months, (end - _add_months(base, months)).days
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, d)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def ymd_text(years: int, months: int, days: int) -> str:
+    parts = [f"{years}年" if years else "", f"{months}个月" if months else "", f"{days}天" if days else ""]
+    return "".join(parts) or "0天"
+
+
+def _service_criterion(key, label, spans, years, as_of, met_on, *, continuous=False) -> CriterionResult:
+    cut = _cut(spans, as_of)
+    required_text = f"满{years}年" + ("(连续)" if continuous else "")
+    if not cut:
+        return CriterionResult(key, label, False, met_on, "无", required_text, shortfall=f"尚无{label}")
+    if continuous:
+        # The longest unbroken stretch up to the as-of date, counted from its own first day.
+        start, last = max(cut, key=lambda span: (span[1] - span[0]).days)
+        days = (last - start).days + 1
+    else:
+        start = cut[0][0]
+        days = sum((b - a).days + 1 for a, b in cut)
+    required_days = (anniversary(start, years) - start).days
+    value = f"{ymd_text(*ymd(start, start + dt.timedelta(days=days)))}({days:,}天)"
+    met = met_on is not None and met_on <= as_of
+    shortfall = None
+    if not met:
+        short = required_days - days
+        gap = ymd(start + dt.timedelta(days=days), anniversary(start, years))
+        shortfall = f"{label}{ymd_text(*ymd(start, start + dt.timedelta(days=days)))}:还差{ymd_text(*gap)}({short:,}天)"
+    return CriterionResult(key, label, met, met_on, value, required_text, shortfall, days, required_days)
+
+
+def _assessment_criterion(rule, grades: dict[int, str], as_of: dt.date) -> CriterionResult:
+    good = set(grades_at_least(rule.min_assessment_grade))
+    label = Grade(rule.min_assessment_grade).label
+
+    def failures(year: int) -> list[str]:
+        years = (
+            range(year - rule.assessment_years, year)
+            if rule.assessment_years is not None
+            else sorted(y for y in grades if y < year)
+        )
+        out = []
+        for y in years:
+            grade = grades.get(y)
+            if grade is None and rule.assessment_years is not None and not rule.missing_assessment_ok:
+                out.append(f"{y}年缺少年度考核结果")
+            elif grade is not None and grade not in good:
+                out.append(f"{y}年为{Grade(grade).label}")
+        return out
+
+    failing = failures(as_of.year)
+    required = (
+        f"最近{rule.assessment_years}年年度考核均为{label}以上"
+        if rule.assessment_years is not None
+        else f"历年年度考核均为{label}以上"
+    )
+    met_on = None
+    if not failing:
+        first = as_of.year
+        while first > 1980 and not failures(first - 1):
+            first -= 1
+        met_on = dt.date(first, 1, 1)
+    value = "符合" if not failing else ";".join(failing)
+    return CriterionResult("assessment", "年度考核", not failing, met_on, value, required, "；".join(failing) or None)
+
+
+def rule_evaluate(rule: EligibilityRule, *, as_of: dt.date, person_ids: list[int]) -> dict[int, Evaluation]:
+    """Explain the rule for each of a page of people, criterion by criterion."""
+    if not person_ids:
+        return {}
+    roles = list(rule.roles or [])
+    group_sql = {
+        None: "TRUE",
+        Group.VILLAGE_CADRE: "EXISTS (SELECT 1 FROM talent_post x WHERE x.person_id = p.id)",
+        Group.GRADUATE_OFFICIAL: "EXISTS (SELECT 1 FROM talent_graduateofficial x WHERE x.person_id = p.id)",
+        Group.RETURNEE: "EXISTS (SELECT 1 FROM talent_returnee x WHERE x.person_id = p.id)",
+        Group.RURAL_TALENT: "EXISTS (SELECT 1 FROM talent_ruraltalent x WHERE x.person_id = p.id)",
+    }[rule.applies_to]
+    sql = f"""
+        SELECT p.id, p.birth_date, p.education, {group_sql} AS in_group,
+               (SELECT range_agg(t.period) FROM talent_serviceterm t WHERE t.person_id = p.id) AS terms,
+               (SELECT range_agg(x.period) FROM talent_post x
+                 WHERE x.person_id = p.id AND (x.role = ANY(%(roles)s) OR x.role_class = ANY(%(roles)s))) AS role_spans,
+               (SELECT range_agg(x.period) FROM talent_post x
+                 WHERE x.person_id = p.id AND x.role_class = %(current)s) AS class_spans,
+               f.service_met_on, f.role_met_on
+        FROM talent_person p
+        LEFT JOIN talent_eligibilityfact f ON f.person_id = p.id AND f.rule_id = %(rule)s
+        WHERE p.id = ANY(%(ids)s)
+    """  # the interpolated part is one of the fixed strings above
+    params = {"roles": roles, "current": rule.current_role_class, "rule": rule.pk, "ids": list(person_ids)}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    grades: dict[int, dict[int, str]] = defaultdict(dict)
+    if rule.min_assessment_grade:
+        annual = Assessment.objects.filter(person_id__in=person_ids, kind="annual")
+        for person_id, year, grade in annual.values_list("person_id", "year", "grade"):
+            grades[person_id][year] = grade
+
+    out = {}
+    for pid, birth_date, education, in_group, terms, role_spans, class_spans, service_met_on, role_met_on in rows:
+        criteria = []
+        if rule.applies_to:
+            label = Group(rule.applies_to).label
+            criteria.append(
+                CriterionResult("group", "人员类别", bool(in_group), None, label if in_group else f"非{label}",
+                                label, None if in_group else f"不属于{label}")
+            )  # fmt: skip
+        if rule.min_service_years is not None:
+            criteria.append(
+                _service_criterion("service", "大学生村官服务年限", _spans(terms), rule.min_service_years, as_of,
+                                   service_met_on)
+            )  # fmt: skip
+        if rule.min_role_years is not None:
+            role_names = "、".join(_role_label(r) for r in roles)
+            criteria.append(
+                _service_criterion("role", f"{role_names}任职年限", _spans(role_spans), rule.min_role_years, as_of,
+                                   role_met_on, continuous=rule.role_service_continuous)
+            )  # fmt: skip
+        if rule.min_assessment_grade:
+            criteria.append(_assessment_criterion(rule, grades.get(pid, {}), as_of))
+        if rule.max_age is not None:
+            age = age_on(birth_date, as_of)
+            ok = age <= rule.max_age
+            criteria.append(
+                CriterionResult("age", "年龄", ok, birth_date if ok else None, f"{age}周岁",
+                                f"不超过{rule.max_age}周岁", None if ok else f"超出{age - rule.max_age}岁")
+            )  # fmt: skip
+        if rule.min_education:
+            ok = EDUCATION_RANK[Education(education)] >= EDUCATION_RANK[Education(rule.min_education)]
+            required = f"{Education(rule.min_education).label}及以上"
+            criteria.append(
+                CriterionResult("education", "学历", ok, None, Education(education).label, required,
+                                None if ok else f"学历为{Education(education).label},要求{required}")
+            )  # fmt: skip
+        if rule.current_role_class:
+            label = RoleClass(rule.current_role_class).label
+            holding = [s for s in _spans(class_spans) if s[0] <= as_of and (s[1] is None or s[1] >= as_of)]
+            criteria.append(
+                CriterionResult("current_role", "现任职务", bool(holding), holding[0][0] if holding else None,
+                                f"现任{label}" if holding else f"未担任{label}", f"现任{label}",
+                                None if holding else f"{as_of}未担任{label}")
+            )  # fmt: skip
+        eligible = all(c.met for c in criteria)
+        dates = [c.met_on for c in criteria if c.met_on is not None and c.criterion not in ("age",)]
+        eligible_on = max(dates) if eligible and dates else None
+        out[pid] = Evaluation(pid, rule, as_of, eligible, eligible_on, criteria)
+    return out
+
+
+def _role_label(value: str) -> str:
+    from talent.choices import Role
+
+    try:
+        return Role(value).label
+    except ValueError:
+        return RoleClass(value).label
