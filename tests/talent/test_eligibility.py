@@ -96,7 +96,7 @@ def test_explanation_gives_figures_and_shortfall(db):
     role = by_key["role"]
     assert role.days == (as_of - D("2012-04-01")).days + 1  # 2 years 8 months
     assert role.value.startswith("2年8个月")
-    assert "还差3个月" in role.shortfall
+    assert role.shortfall == "正职、副职任职年限2年8个月1天:还差3个月30天(120天)"  # docs/eligibility.md
     # On the day both hold, the explanation agrees with the candidates query.
     later = D("2015-07-31")
     assert eligibility.rule_evaluate(rule, as_of=later, person_ids=[person.pk])[person.pk].eligible
