@@ -7,8 +7,9 @@ from __future__ import annotations
 import datetime as dt
 
 import django_filters as filters
+from django import forms
+from django.core.exceptions import ValidationError as FormValidationError
 from django.db.models import Exists, OuterRef, Q
-from drf_spectacular.drainage import set_override
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
@@ -29,6 +30,7 @@ from talent.choices import (
     PostEndReason,
     Role,
     RoleClass,
+    StaffRole,
     TalentCategory,
     TitleLevel,
     TrainingMode,
@@ -36,17 +38,23 @@ from talent.choices import (
     VillageKind,
 )
 from talent.dates import latest_birth_date_for_age
+from talent.eligibility import eligible_q
 from talent.models import (
     Assessment,
     Division,
+    EligibilityRule,
     MobilityEvent,
     Person,
     Post,
     ServiceTerm,
+    StaffAccount,
     Training,
     Venture,
 )
 from talent.querysets import significant_prefix
+
+# Ages are whole years; the bound keeps the birth-date arithmetic inside the calendar.
+MAX_AGE = 150
 
 
 def _prefix(code: str, param: str = "within") -> str:
@@ -56,10 +64,7 @@ def _prefix(code: str, param: str = "within") -> str:
         raise ValidationError({param: str(identity.CODE_NO_LEVEL).format(code=code)}) from None
 
 
-DIVISION_CODE_SCHEMA = {"type": "string", "pattern": r"^\d{12}$", "example": "430104000000"}
-
-
-@extend_schema_field(DIVISION_CODE_SCHEMA)
+@extend_schema_field({"type": "string", "pattern": r"^\d{12}$", "example": "430104000000"})
 class DivisionCodeFilter(filters.CharFilter):
     """Everything under a division: a prefix match on the code's significant digits."""
 
@@ -67,8 +72,6 @@ class DivisionCodeFilter(filters.CharFilter):
         self.lookup_prefix = lookup_prefix
         kwargs.setdefault("help_text", "12位区划代码:只返回该区划之内的记录。Only records within this division.")
         super().__init__(*args, **kwargs)
-        # A schema override replaces the parameter's description; carry this filter's own.
-        set_override(self, "field", {**DIVISION_CODE_SCHEMA, "description": self.extra["help_text"]})
 
     def filter(self, qs, value):
         if not value:
@@ -77,6 +80,58 @@ class DivisionCodeFilter(filters.CharFilter):
         if self.lookup_prefix:
             return qs.filter(**{f"{self.lookup_prefix}__startswith": prefix})
         return qs.under(prefix)
+
+
+class _StrictBooleanField(forms.NullBooleanField):
+    """true/false (or 1/0); anything else is an error rather than silently no filter."""
+
+    widget = forms.TextInput
+    default_error_messages = {"invalid": "应为 true 或 false。"}
+
+    def to_python(self, value):
+        if isinstance(value, bool):
+            return value
+        text = str(value or "").strip().lower()
+        if not text:
+            return None
+        if text in ("true", "1"):
+            return True
+        if text in ("false", "0"):
+            return False
+        raise FormValidationError(self.error_messages["invalid"], code="invalid")
+
+    def validate(self, value):
+        pass
+
+
+class BooleanFilter(filters.BooleanFilter):
+    field_class = _StrictBooleanField
+
+
+@extend_schema_field({"type": "integer", "minimum": 0, "maximum": MAX_AGE})
+class AgeFilter(filters.NumberFilter):
+    """Whole years, 0 to MAX_AGE."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", MAX_AGE)
+        super().__init__(*args, **kwargs)
+
+    def get_max_validator(self):
+        return None
+
+
+class StableOrderingFilter(filters.OrderingFilter):
+    """Ordering with the primary key last: rows with equal values (two people of the same
+    name) come in a fixed order, so page-number pages never overlap or skip."""
+
+    def filter(self, qs, value):
+        qs = super().filter(qs, value)
+        if value and not any(str(field).lstrip("-") in ("id", "pk") for field in qs.query.order_by):
+            qs = qs.order_by(*qs.query.order_by, "pk")
+        return qs
 
 
 def _choices(enum, help_text: str, **kwargs) -> filters.MultipleChoiceFilter:
@@ -99,7 +154,7 @@ class PeriodFilterSet(filters.FilterSet):
     end = filters.DateFilter(help_text="结束日期")
     end_after = filters.DateFilter(field_name="end", lookup_expr="gte", help_text="结束日期不早于")
     end_before = filters.DateFilter(field_name="end", lookup_expr="lte", help_text="结束日期不晚于")
-    is_open = filters.BooleanFilter(field_name="end", lookup_expr="isnull", help_text="尚未结束")
+    is_open = BooleanFilter(field_name="end", lookup_expr="isnull", help_text="尚未结束")
     active_on = filters.DateFilter(method="filter_active_on", help_text="在该日期有效(含起止日)")
 
     def filter_active_on(self, qs, name, value: dt.date):
@@ -141,8 +196,8 @@ class PersonFilterSet(RegistryFilterSet):
     birth_date_after = filters.DateFilter(field_name="birth_date", lookup_expr="gte", help_text="出生日期不早于")
     birth_date_before = filters.DateFilter(field_name="birth_date", lookup_expr="lte", help_text="出生日期不晚于")
     as_of = filters.DateFilter(method="filter_noop", help_text="计算年龄的日期(默认今天)")
-    age_min = filters.NumberFilter(method="filter_noop", min_value=0, help_text="年龄不小于(周岁)")
-    age_max = filters.NumberFilter(method="filter_noop", min_value=0, help_text="年龄不大于(周岁)")
+    age_min = AgeFilter(method="filter_noop", help_text="年龄不小于(周岁)")
+    age_max = AgeFilter(method="filter_noop", help_text="年龄不大于(周岁)")
     ethnicity = _choices(Ethnicity, "民族")
     political_status = _choices(PoliticalStatus, "政治面貌")
     party_joined_after = filters.DateFilter(field_name="party_joined_on", lookup_expr="gte", help_text="入党不早于")
@@ -150,17 +205,28 @@ class PersonFilterSet(RegistryFilterSet):
     education = _choices(Education, "学历")
     school = filters.CharFilter(lookup_expr="icontains", help_text="毕业院校包含")
     major = filters.CharFilter(lookup_expr="icontains", help_text="专业包含")
-    key_university = filters.BooleanFilter(help_text="重点院校")
+    key_university = BooleanFilter(help_text="重点院校")
     phone = filters.CharFilter(method="filter_phone", help_text="完整电话号码")
     home_division = DivisionCodeFilter(lookup_prefix="home_division__code", help_text="户籍所在地在该区划之内")
     role = _choices(Role, "担任(过)该职务;与 on 同用时为当天在任", method="filter_noop")
     role_class = _choices(RoleClass, "担任(过)该类职务;与 on 同用时为当天在任", method="filter_noop")
-    on = filters.DateFilter(method="filter_noop", help_text="与 role/role_class 同用:当天在任")
+    on = filters.DateFilter(
+        method="filter_noop", help_text="当天在任(与 role/role_class 同用时为当天担任该职务;单用时为当天担任任一职务)"
+    )
     batch_year = filters.NumberFilter(field_name="graduate_official__batch_year", help_text="大学生村官选聘批次")
     graduate_status = filters.ChoiceFilter(
         field_name="graduate_official__status", choices=GraduateStatus.choices, help_text="大学生村官状态"
     )
     mobility_channel = _choices(MobilityChannel, "有该去向的流动记录", method="filter_noop")
+    previous_city = filters.CharFilter(
+        field_name="returnee__previous_city", lookup_expr="icontains", help_text="返乡创业人员原务工城市包含"
+    )
+    returned_after = filters.DateFilter(
+        field_name="returnee__returned_on", lookup_expr="gte", help_text="返乡时间不早于"
+    )
+    returned_before = filters.DateFilter(
+        field_name="returnee__returned_on", lookup_expr="lte", help_text="返乡时间不晚于"
+    )
     talent_category = filters.ChoiceFilter(
         field_name="rural_talent__category", choices=TalentCategory.choices, help_text="农村实用人才类别"
     )
@@ -168,9 +234,10 @@ class PersonFilterSet(RegistryFilterSet):
         field_name="rural_talent__title_level", choices=TitleLevel.choices, help_text="农民技术职称"
     )
     specialty = filters.CharFilter(method="filter_specialty", help_text="专长(完全匹配其一)")
+    eligible_for = filters.CharFilter(method="filter_noop", help_text="在 as_of 当日(默认今天)符合该资格规则(规则代码)")
     created_after = filters.DateTimeFilter(field_name="created_at", lookup_expr="gte", help_text="创建时间不早于")
     updated_after = filters.DateTimeFilter(field_name="updated_at", lookup_expr="gte", help_text="更新时间不早于")
-    ordering = filters.OrderingFilter(
+    ordering = StableOrderingFilter(
         fields=(("id", "id"), ("name", "name"), ("birth_date", "birth_date"), ("updated_at", "updated_at")),
         help_text="排序:id、name、birth_date、updated_at,前加 - 为倒序",
     )
@@ -208,7 +275,9 @@ class PersonFilterSet(RegistryFilterSet):
         data = self.form.cleaned_data
         queryset = self._filter_groups(queryset, data.get("group"))
         queryset = self._filter_age(queryset, data)
-        queryset = self._filter_posts(queryset, data)
+        queryset = self._filter_posts(queryset, data, Post.objects.visible_to(getattr(self.request, "user", None)))
+        if data.get("eligible_for"):
+            queryset = self._filter_eligible(queryset, data["eligible_for"], data.get("as_of") or dt.date.today())
         if data.get("mobility_channel"):
             queryset = queryset.filter(
                 Exists(MobilityEvent.objects.filter(person=OuterRef("pk"), channel__in=data["mobility_channel"]))
@@ -220,20 +289,35 @@ class PersonFilterSet(RegistryFilterSet):
         return qs.in_groups(groups) if groups else qs
 
     @staticmethod
+    def _filter_eligible(qs, code: str, as_of: dt.date):
+        rule = EligibilityRule.objects.filter(code=code, is_current=True).first()
+        if rule is None:
+            raise ValidationError({"eligible_for": f"资格规则 {code} 不存在。"})
+        return qs.filter(eligible_q(rule, as_of))
+
+    @staticmethod
     def _filter_age(qs, data):
         as_of = data.get("as_of") or dt.date.today()
         if data.get("age_min") is not None:
-            qs = qs.filter(birth_date__lte=latest_birth_date_for_age(as_of, int(data["age_min"])))
+            try:
+                qs = qs.filter(birth_date__lte=latest_birth_date_for_age(as_of, int(data["age_min"])))
+            except ValueError:  # born before year 1: nobody is that old
+                qs = qs.none()
         if data.get("age_max") is not None:
-            qs = qs.filter(birth_date__gt=latest_birth_date_for_age(as_of, int(data["age_max"]) + 1))
+            try:
+                qs = qs.filter(birth_date__gt=latest_birth_date_for_age(as_of, int(data["age_max"]) + 1))
+            except ValueError:  # everyone is younger than that
+                pass
         return qs
 
     @staticmethod
-    def _filter_posts(qs, data):
+    def _filter_posts(qs, data, visible_posts):
+        """Held a post (of these roles or classes; on that day if ``on`` is given). Only posts
+        within the account's jurisdiction count: posts elsewhere are not the account's to see."""
         roles, classes, on = data.get("role"), data.get("role_class"), data.get("on")
-        if not (roles or classes):
+        if not (roles or classes or on):
             return qs
-        posts = Post.objects.filter(person=OuterRef("pk"))
+        posts = visible_posts.filter(person=OuterRef("pk"))
         if roles:
             posts = posts.filter(role__in=roles)
         if classes:
@@ -330,4 +414,20 @@ class MobilityEventFilterSet(PersonRecordFilterSet):
 
     class Meta:
         model = MobilityEvent
+        fields = []
+
+
+# --- Accounts ------------------------------------------------------------------------------
+
+
+class StaffAccountFilterSet(RegistryFilterSet):
+    """``within``: accounts whose jurisdiction lies within the division."""
+
+    username = filters.CharFilter(field_name="user__username", lookup_expr="icontains", help_text="用户名包含")
+    jurisdiction = filters.CharFilter(field_name="jurisdiction_id", help_text="管辖区划代码")
+    role = _choices(StaffRole, "角色")
+    personal_data = BooleanFilter(help_text="可查看个人敏感信息")
+
+    class Meta:
+        model = StaffAccount
         fields = []

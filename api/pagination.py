@@ -40,6 +40,10 @@ class _Cursor(CursorPagination):
     def __init__(self, ordering):
         self.ordering = ordering
 
+    def get_page_size(self, request):
+        # The same bounds and errors as page numbers (DRF would silently use the default).
+        return _page_size(request)
+
 
 class RegistryPagination(BasePagination):
     """Page numbers by default; a cursor with ``?pagination=cursor`` or ``?cursor=…``."""

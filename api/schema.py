@@ -2,8 +2,25 @@
 
 from __future__ import annotations
 
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_standardized_errors.openapi import AutoSchema as StandardizedErrorsAutoSchema
 
 
 class AutoSchema(StandardizedErrorsAutoSchema):
     """drf-spectacular's schema with every error response documented in the one error shape."""
+
+
+class RegistryFilterExtension(DjangoFilterExtension):
+    """django-filter parameters, keeping each filter's help_text as its description also when
+    the filter's schema comes from ``@extend_schema_field`` (DivisionCodeFilter, AgeFilter):
+    spectacular takes the description from the override alone, which has none."""
+
+    priority = 1  # before spectacular's own extension for the same backend
+
+    def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
+        parameters = super().resolve_filter_field(auto_schema, model, filterset_class, field_name, filter_field)
+        help_text = filter_field.extra.get("help_text")
+        for parameter in parameters:
+            if help_text and not parameter.get("description"):
+                parameter["description"] = str(help_text)
+        return parameters

@@ -14,7 +14,7 @@ from api.exceptions import django_to_drf
 from api.fields import DivisionCodeField, IdNumberField, PersonRefField, PhoneField
 from talent import rules
 from talent.access import scope_for
-from talent.choices import Group
+from talent.choices import Group, RoleClass
 from talent.models import (
     Assessment,
     Division,
@@ -121,8 +121,15 @@ class RuralTalentSerializer(serializers.ModelSerializer):
         fields = ["category", "specialties", "title_level", "operation_scale"]
 
 
+def _role_class_field() -> serializers.ChoiceField:
+    # role_class is a generated column, which DRF reads as a plain string; declared here so
+    # the schema documents its values (RoleClassEnum).
+    return serializers.ChoiceField(choices=RoleClass.choices, read_only=True, help_text="职务类别(由职务决定)")
+
+
 class PostBriefSerializer(serializers.ModelSerializer):
     village = DivisionBriefSerializer(read_only=True)
+    role_class = _role_class_field()
 
     class Meta:
         model = Post
@@ -244,6 +251,7 @@ def _related_or_none(instance, name):
 class PostSerializer(RecordSerializer):
     person = PersonRefField()
     village = DivisionCodeField()
+    role_class = _role_class_field()
 
     class Meta:
         model = Post

@@ -1,8 +1,8 @@
 from django.urls import path
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 
 from api import viewsets
+from api.eligibility import EligibilityRuleViewSet
 
 router = DefaultRouter()
 router.register("divisions", viewsets.DivisionViewSet, basename="division")
@@ -13,9 +13,10 @@ router.register("assessments", viewsets.AssessmentViewSet, basename="assessment"
 router.register("trainings", viewsets.TrainingViewSet, basename="training")
 router.register("ventures", viewsets.VentureViewSet, basename="venture")
 router.register("mobility-events", viewsets.MobilityEventViewSet, basename="mobility-event")
+router.register("eligibility-rules", EligibilityRuleViewSet, basename="eligibility-rule")
 router.register("staff-accounts", viewsets.StaffAccountViewSet, basename="staff-account")
 
 urlpatterns = [
-    path("auth/token/", ObtainAuthToken.as_view(), name="auth-token"),
+    path("auth/token/", viewsets.ObtainTokenView.as_view(), name="auth-token"),
     *router.urls,
 ]

@@ -3,15 +3,20 @@ history live once, in RegistryViewSet."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from api import filtersets, serializers
+from api.eligibility import AsOfSerializer, RuleEvaluationSerializer, person_evaluations
 from api.exceptions import django_to_drf
 from api.pagination import RegistryPagination
 from api.permissions import StaffPermission
@@ -151,6 +156,21 @@ class PersonViewSet(RegistryViewSet):
     serializer_class = serializers.PersonSerializer
     filterset_class = filtersets.PersonFilterSet
 
+    @extend_schema(
+        summary="人员在各项资格规则下的情况 Eligibility of a person under every active rule",
+        parameters=[OpenApiParameter("as_of", dt.date, description="评估日期(默认今天)。As-of date.")],
+        responses=RuleEvaluationSerializer(many=True),
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def eligibility(self, request, *args, **kwargs):
+        person = self.get_object()
+        query = AsOfSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        as_of = query.validated_data.get("as_of") or dt.date.today()
+        evaluations = person_evaluations(person, as_of=as_of)
+        return Response(RuleEvaluationSerializer(evaluations, many=True).data)
+
 
 @extend_schema_view(list=extend_schema(summary="村两委职务列表 List posts"))
 class PostViewSet(RegistryViewSet):
@@ -203,4 +223,17 @@ class StaffAccountViewSet(RegistryViewSet):
     read_role = StaffRole.ADMIN
     write_role = StaffRole.ADMIN
     http_method_names = ["get", "patch", "delete", "head", "options"]
-    filterset_class = None
+    filterset_class = filtersets.StaffAccountFilterSet
+
+
+@extend_schema_view(
+    post=extend_schema(
+        summary="获取令牌 Get a token",
+        description="用户名和密码换取 API 令牌,无需先登录。Exchange a username and password for the API token.",
+    )
+)
+class ObtainTokenView(ObtainAuthToken):
+    """DRF's token view, documented as what it is: open to anyone, no credentials needed."""
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)

@@ -135,3 +135,22 @@ def test_city_account_sees_both_counties(world, client_for):
     client = client_for("viewer", "430100000000")
     ids = {row["id"] for row in client.get("/api/v1/people/").json()["results"]}
     assert {world["a"].person.pk, world["b"].person.pk} <= ids
+
+
+def test_post_filters_count_only_posts_within_the_jurisdiction(world, client_for):
+    from tests.factories import post_make
+
+    a, b = world["a"], world["b"]
+    post_make(person=a.person, village=b.village, role="committee_member", start="2015-01-01")
+    in_a = client_for("viewer", COUNTY_A).get("/api/v1/people/", {"role": "committee_member"}).json()["results"]
+    assert in_a == []  # the post is in county B: not county A's to see or to filter on
+    in_b = client_for("viewer", COUNTY_B).get("/api/v1/people/", {"role": "committee_member"}).json()["results"]
+    assert [row["id"] for row in in_b] == [a.person.pk]
+
+
+def test_on_alone_means_holding_any_post_that_day(world, client_for):
+    client = client_for("viewer", COUNTY_A)
+    a = world["a"]
+    ids = {row["id"] for row in client.get("/api/v1/people/", {"on": "2011-01-01"}).json()["results"]}
+    assert ids == {a.person.pk}  # the assistant post since 2010-08-01; `other` holds none
+    assert client.get("/api/v1/people/", {"on": "2009-01-01"}).json()["results"] == []
