@@ -192,6 +192,8 @@ SPECTACULAR_SETTINGS = {
 
 # --- History (django-pghistory) ------------------------------------------------------------
 PGHISTORY_DEFAULT_TRACKERS = None  # each model names its trackers explicitly in talent.models
+# The admin's unfiltered events page would union every event table: show it per model only.
+PGHISTORY_ADMIN_ALL_EVENTS = False
 
 # --- Logging -------------------------------------------------------------------------------
 LOGGING = {
