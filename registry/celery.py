@@ -8,4 +8,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "registry.settings.base")
 
 app = Celery("registry")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+app.autodiscover_tasks()  # workers/tasks.py: reports
+app.autodiscover_tasks(related_name="import_tasks")  # workers/import_tasks.py: roster imports

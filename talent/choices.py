@@ -248,3 +248,43 @@ class Group(models.TextChoices):
     GRADUATE_OFFICIAL = "graduate_official", "大学生村官"
     RETURNEE = "returnee", "返乡创业人员"
     RURAL_TALENT = "rural_talent", "农村实用人才"
+
+
+class ReportKind(models.TextChoices):
+    MOBILITY = "mobility", "大学生村官有序流动报表"
+    ELIGIBILITY = "eligibility", "资格条件报表"
+    ROSTER = "roster", "人员花名册"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "生成中"
+    SUCCEEDED = "succeeded", "已完成"
+    FAILED = "failed", "失败"
+
+
+class FileFormat(models.TextChoices):
+    XLSX = "xlsx", "Excel 工作簿"
+    CSV = "csv", "CSV(UTF-8)"
+
+
+class ImportKind(models.TextChoices):
+    PEOPLE = "people", "人员(含类别信息)"
+    POSTS = "posts", "村两委职务"
+    SERVICE_TERMS = "service_terms", "大学生村官聘期"
+    ASSESSMENTS = "assessments", "年度考核"
+
+
+class ImportMode(models.TextChoices):
+    CREATE = "create", "仅新增"
+    UPSERT = "upsert", "新增或更新(按身份证号码)"
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", "已上传"
+    VALIDATING = "validating", "校验中"
+    VALID = "valid", "校验通过"
+    INVALID = "invalid", "校验未通过"
+    COMMITTING = "committing", "导入中"
+    COMMITTED = "committed", "已导入"
+    FAILED = "failed", "失败"

@@ -28,15 +28,21 @@ from talent.choices import (
     CadreLevel,
     Education,
     Ethnicity,
+    FileFormat,
     Gender,
     Grade,
     GraduateStatus,
     Group,
+    ImportKind,
+    ImportMode,
+    ImportStatus,
     Industry,
+    JobStatus,
     Level,
     MobilityChannel,
     PoliticalStatus,
     PostEndReason,
+    ReportKind,
     Role,
     RoleClass,
     StaffRole,
@@ -798,3 +804,99 @@ class EligibilityFact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id}/{self.rule_id}: {self.service_met_on} {self.role_met_on}"
+
+
+# --- Reports and imports -------------------------------------------------------------------
+
+
+class Report(models.Model):
+    """A report built by a Celery worker: what was asked, by whom, how far it got, and the
+    exact inputs it used (rule version, a fingerprint of the data) so it can be reproduced or
+    shown to be stale."""
+
+    kind = models.CharField("报表类型", max_length=20, choices=ReportKind.choices)
+    params = models.JSONField("参数", default=dict, blank=True)
+    status = models.CharField("状态", max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField("进度(%)", default=0, validators=[MaxValueValidator(100)])
+    stage = models.CharField("当前步骤", max_length=200, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="申请人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    jurisdiction = models.ForeignKey(
+        Division, verbose_name="申请人管辖区划", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    personal_data = models.BooleanField("申请人可查看个人敏感信息", default=False)
+    rule = models.ForeignKey(
+        EligibilityRule, verbose_name="规则版本", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    fingerprint = models.CharField("数据指纹", max_length=64, blank=True)
+    error = models.TextField("错误信息", blank=True)
+    attempts = models.PositiveSmallIntegerField("执行次数", default=0)
+    created_at = models.DateTimeField("申请时间", auto_now_add=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "报表"
+        verbose_name_plural = "报表"
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__lte=100),
+                name="report_progress_range",
+                violation_error_message="进度应在0至100之间。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+
+class ReportFile(models.Model):
+    report = models.ForeignKey(Report, verbose_name="报表", on_delete=models.CASCADE, related_name="files")
+    format = models.CharField("格式", max_length=5, choices=FileFormat.choices)
+    file = models.FileField("文件", upload_to="reports/%Y/%m/")
+    size = models.PositiveBigIntegerField("大小(字节)", default=0)
+    rows = models.PositiveIntegerField("行数", default=0)
+    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "报表文件"
+        verbose_name_plural = "报表文件"
+        constraints = [models.UniqueConstraint(fields=["report", "format"], name="report_file_one_per_format")]
+
+    def __str__(self) -> str:
+        return f"{self.report} ({self.format})"
+
+
+class RosterImport(models.Model):
+    """An uploaded roster (花名册): validated in full first (a dry run), committed all or nothing
+    by a second, explicit call."""
+
+    kind = models.CharField("花名册类型", max_length=20, choices=ImportKind.choices)
+    mode = models.CharField("导入方式", max_length=10, choices=ImportMode.choices, default=ImportMode.CREATE)
+    status = models.CharField("状态", max_length=12, choices=ImportStatus.choices, default=ImportStatus.UPLOADED)
+    file = models.FileField("上传文件", upload_to="imports/%Y/%m/")
+    original_name = models.CharField("原文件名", max_length=255)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    jurisdiction = models.ForeignKey(
+        Division, verbose_name="上传人管辖区划", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    summary = models.JSONField("校验结果汇总", default=dict, blank=True)
+    errors = models.JSONField("错误明细(前1000条)", default=list, blank=True)
+    annotated_file = models.FileField("标注错误的文件", upload_to="imports/%Y/%m/", blank=True)
+    progress = models.PositiveSmallIntegerField("进度(%)", default=0, validators=[MaxValueValidator(100)])
+    stage = models.CharField("当前步骤", max_length=200, blank=True)
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    validated_at = models.DateTimeField("校验时间", null=True, blank=True)
+    committed_at = models.DateTimeField("导入时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "花名册导入"
+        verbose_name_plural = "花名册导入"
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} #{self.pk}"
