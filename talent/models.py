@@ -855,6 +855,7 @@ class Report(models.Model):
 class ReportFile(models.Model):
     report = models.ForeignKey(Report, verbose_name="报表", on_delete=models.CASCADE, related_name="files")
     format = models.CharField("格式", max_length=5, choices=FileFormat.choices)
+    masked = models.BooleanField("个人敏感信息已脱敏", default=True)
     file = models.FileField("文件", upload_to="reports/%Y/%m/")
     size = models.PositiveBigIntegerField("大小(字节)", default=0)
     rows = models.PositiveIntegerField("行数", default=0)
@@ -863,7 +864,9 @@ class ReportFile(models.Model):
     class Meta:
         verbose_name = "报表文件"
         verbose_name_plural = "报表文件"
-        constraints = [models.UniqueConstraint(fields=["report", "format"], name="report_file_one_per_format")]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "format", "masked"], name="report_file_one_per_format")
+        ]
 
     def __str__(self) -> str:
         return f"{self.report} ({self.format})"
