@@ -19,7 +19,7 @@ from api.pagination import RegistryPagination
 from api.permissions import StaffPermission
 from api.serializers import PersonBriefSerializer
 from talent import eligibility
-from talent.choices import StaffRole
+from talent.choices import Criterion, StaffRole
 from talent.models import EligibilityRule, Person
 
 MAX_HORIZON_DAYS = 3660
@@ -72,9 +72,7 @@ class EligibilityRuleSerializer(serializers.ModelSerializer):
 
 
 class CriterionSerializer(serializers.Serializer):
-    criterion = serializers.ChoiceField(
-        choices=["group", "service", "role", "assessment", "age", "education", "current_role"], help_text="条件"
-    )
+    criterion = serializers.ChoiceField(choices=Criterion.choices, help_text="条件")
     label = serializers.CharField(help_text="条件名称")
     met = serializers.BooleanField(help_text="是否满足")
     met_on = serializers.DateField(allow_null=True, help_text="满足的日期(按现有数据)")

@@ -24,10 +24,12 @@ from talent.choices import (
     GraduateStatus,
     Group,
     Industry,
+    JobStatus,
     Level,
     MobilityChannel,
     PoliticalStatus,
     PostEndReason,
+    ReportKind,
     Role,
     RoleClass,
     StaffRole,
@@ -46,6 +48,7 @@ from talent.models import (
     MobilityEvent,
     Person,
     Post,
+    Report,
     ServiceTerm,
     StaffAccount,
     Training,
@@ -430,4 +433,18 @@ class StaffAccountFilterSet(RegistryFilterSet):
 
     class Meta:
         model = StaffAccount
+        fields = []
+
+
+class ReportFilterSet(filters.FilterSet):
+    within = DivisionCodeFilter(lookup_prefix="jurisdiction__code", help_text="申请人管辖区划在该区划之内")
+    kind = _choices(ReportKind, "报表类型")
+    status = _choices(JobStatus, "状态")
+    created_after = filters.DateTimeFilter(field_name="created_at", lookup_expr="gte", help_text="申请时间不早于")
+    created_before = filters.DateTimeFilter(field_name="created_at", lookup_expr="lte", help_text="申请时间不晚于")
+    requested_by = filters.CharFilter(field_name="requested_by__username", help_text="申请人用户名")
+    rule = filters.CharFilter(field_name="rule__code", help_text="资格规则代码")
+
+    class Meta:
+        model = Report
         fields = []

@@ -3,6 +3,7 @@ from rest_framework.routers import DefaultRouter
 
 from api import viewsets
 from api.eligibility import EligibilityRuleViewSet
+from api.reports import GraduateOfficialStatsView, ReportViewSet
 
 router = DefaultRouter()
 router.register("divisions", viewsets.DivisionViewSet, basename="division")
@@ -14,9 +15,11 @@ router.register("trainings", viewsets.TrainingViewSet, basename="training")
 router.register("ventures", viewsets.VentureViewSet, basename="venture")
 router.register("mobility-events", viewsets.MobilityEventViewSet, basename="mobility-event")
 router.register("eligibility-rules", EligibilityRuleViewSet, basename="eligibility-rule")
+router.register("reports", ReportViewSet, basename="report")
 router.register("staff-accounts", viewsets.StaffAccountViewSet, basename="staff-account")
 
 urlpatterns = [
+    path("stats/graduate-officials/", GraduateOfficialStatsView.as_view(), name="stats-graduate-officials"),
     path("auth/token/", viewsets.ObtainTokenView.as_view(), name="auth-token"),
     *router.urls,
 ]

@@ -288,3 +288,14 @@ class ImportStatus(models.TextChoices):
     COMMITTING = "committing", "导入中"
     COMMITTED = "committed", "已导入"
     FAILED = "failed", "失败"
+
+
+class Criterion(models.TextChoices):
+    # The criteria of an eligibility rule, as reported per person.
+    GROUP = "group", "人员类别"
+    SERVICE = "service", "大学生村官服务年限"
+    ROLE = "role", "任职年限"
+    ASSESSMENT = "assessment", "年度考核"
+    AGE = "age", "年龄"
+    EDUCATION = "education", "学历"
+    CURRENT_ROLE = "current_role", "现任职务"

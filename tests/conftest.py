@@ -41,3 +41,17 @@ def hunan(db):
 @pytest.fixture
 def day():
     return dt.date.fromisoformat
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_folders():
+    """Remove the test run's own media and broker folders (registry.settings.test) at the end."""
+    import os
+    import shutil
+
+    from django.conf import settings
+
+    yield
+    shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+    if os.environ.get("CELERY_BROKER_FOLDER", "").find("test-broker-") >= 0:
+        shutil.rmtree(os.environ["CELERY_BROKER_FOLDER"], ignore_errors=True)

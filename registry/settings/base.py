@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from registry.env import env_bool, env_int, env_list, env_str
@@ -69,7 +70,8 @@ WSGI_APPLICATION = "registry.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Project-wide template overrides (the offline Redoc page).
+        "DIRS": [BASE_DIR / "registry" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -103,7 +105,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 if not CELERY_BROKER_URL:
     from registry.embedded import embedded_broker
 
-    CELERY_BROKER_URL, CELERY_BROKER_TRANSPORT_OPTIONS = embedded_broker(BASE_DIR / ".broker")
+    CELERY_BROKER_URL, CELERY_BROKER_TRANSPORT_OPTIONS = embedded_broker(
+        Path(env_str("CELERY_BROKER_FOLDER", str(BASE_DIR / ".broker")))
+    )
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -114,6 +118,19 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
+CELERY_TASK_DEFAULT_QUEUE = "default"
+# Redis redelivers a message whose worker died without acknowledging it after this many
+# seconds: longer than the hard time limit, so a slow report is never built twice at once.
+CELERY_BROKER_TRANSPORT_OPTIONS.setdefault(
+    "visibility_timeout", env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 300)
+)
+CELERY_BEAT_SCHEDULE = {
+    "monthly-reports": {
+        "task": "workers.schedule_monthly_reports",
+        # 03:00 on the first day of every month (Asia/Shanghai).
+        "schedule": crontab(minute=0, hour=3, day_of_month=1),
+    },
+}
 
 # --- Auth ----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -174,8 +191,13 @@ SPECTACULAR_SETTINGS = {
         for name in (
             "Level VillageKind UrbanRuralClass Gender Ethnicity PoliticalStatus Education GraduateStatus "
             "TalentCategory TitleLevel Role RoleClass PostEndReason AssessmentKind Grade TrainingMode Industry "
-            "MobilityChannel CadreLevel StaffRole Group"
+            "MobilityChannel CadreLevel StaffRole Group ReportKind JobStatus FileFormat "
+            "ImportKind ImportMode ImportStatus"
         ).split()
+    }
+    | {
+        "RoleOrClassEnum": "talent.models.ROLE_OR_CLASS_CHOICES",
+        "CriterionEnum": "talent.choices.Criterion",
     }
     | {
         name: f"drf_standardized_errors.openapi_serializers.{name}.choices"

@@ -1,5 +1,16 @@
 """Settings for the test suite: the same database engine as production, faster hashing."""
 
+import os
+from pathlib import Path
+
+# With the embedded file-system broker, each test run (and the workers it starts, which
+# inherit the variable) gets a broker folder of its own, so that a development worker or a
+# concurrent test run never takes its messages.
+if not os.environ.get("CELERY_BROKER_URL"):
+    os.environ.setdefault(
+        "CELERY_BROKER_FOLDER", str(Path(__file__).resolve().parents[2] / ".state" / f"test-broker-{os.getpid()}")
+    )
+
 from registry.settings.base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -13,3 +24,5 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT = None
+# Report and import files of a test run stay in a folder of its own (removed at the end).
+MEDIA_ROOT = BASE_DIR / ".state" / f"test-media-{os.getpid()}"  # noqa: F405

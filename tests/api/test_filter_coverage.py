@@ -33,6 +33,7 @@ EMBEDDED = {
 ALIASES: dict[type[django_filters.FilterSet], dict[str, str]] = {
     filtersets.PersonFilterSet: {"rural_talent__specialties": "specialty"},
     filtersets.StaffAccountFilterSet: {"user": "username"},
+    filtersets.ReportFilterSet: {"jurisdiction": "within"},
 }
 
 # Field path -> why no filter.
@@ -51,6 +52,17 @@ NOT_FILTERABLE: dict[type[django_filters.FilterSet], dict[str, str]] = {
     filtersets.VentureFilterSet: {},
     filtersets.MobilityEventFilterSet: {},
     filtersets.StaffAccountFilterSet: {},
+    filtersets.ReportFilterSet: {
+        "params": "JSON parameters; kind, rule and dates cover what is asked of them",
+        "progress": "changes while the report is built",
+        "stage": "free text of the builder",
+        "personal_data": "a property of the requester, shown, not searched",
+        "fingerprint": "a hash, compared by the stale flag",
+        "error": "free text",
+        "attempts": "operational detail",
+        "started_at": "created_after/created_before cover the dates of a report",
+        "finished_at": "created_after/created_before cover the dates of a report",
+    },
 }
 
 

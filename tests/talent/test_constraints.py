@@ -27,6 +27,8 @@ from talent.models import (
     GraduateOfficial,
     Person,
     Post,
+    Report,
+    ReportFile,
     ServiceTerm,
     Training,
     Venture,
@@ -346,6 +348,24 @@ def _fact_rule_person_unique():
     person = graduate_make(terms=[("2010-08-01", None)]).person
     # The trigger on service terms has already written this person's fact for the rule.
     return lambda: EligibilityFact.objects.bulk_create([EligibilityFact(rule=rule, person=person)])
+
+
+# --- Reports -------------------------------------------------------------------------------
+
+
+@violation("report_progress_range")
+def _report_progress_range():
+    report = Report.objects.create(kind="mobility")
+    return lambda: Report.objects.filter(pk=report.pk).update(progress=101)
+
+
+@violation("report_file_one_per_format", pg.UniqueViolation)
+def _report_file_one_per_format():
+    report = Report.objects.create(kind="mobility")
+    ReportFile.objects.create(report=report, format="csv", masked=True, file="reports/a.csv")
+    return lambda: ReportFile.objects.bulk_create(
+        [ReportFile(report=report, format="csv", masked=True, file="reports/b.csv")]
+    )
 
 
 # --- The tests -----------------------------------------------------------------------------
