@@ -122,10 +122,10 @@ def _facts_q(rule: EligibilityRule, as_of: dt.date) -> Q:
     return Q(Exists(facts))
 
 
-def _dated_q(rule: EligibilityRule, day: dt.date | str) -> Q:
+def _dated_criteria(rule: EligibilityRule, day: dt.date | str) -> dict[str, Q]:
     """Age, education and current post on ``day``: a date, or the name of a per-row date
     annotation (the upcoming day)."""
-    q = Q()
+    out = {}
     per_row = isinstance(day, str)
     if rule.max_age is not None:
         if per_row:
@@ -133,16 +133,27 @@ def _dated_q(rule: EligibilityRule, day: dt.date | str) -> Q:
             turns_too_old = Func(
                 F("birth_date"), Value(rule.max_age + 1), function="talent_anniversary", output_field=DateField()
             )
-            q &= Q(GreaterThan(turns_too_old, F(day)))
+            out["age"] = Q(GreaterThan(turns_too_old, F(day)))
         else:
-            q &= Q(birth_date__gt=latest_birth_date_for_age(day, rule.max_age + 1))
+            out["age"] = Q(birth_date__gt=latest_birth_date_for_age(day, rule.max_age + 1))
     if rule.min_education:
-        q &= Q(education__in=educations_at_least(rule.min_education))
+        out["education"] = Q(education__in=educations_at_least(rule.min_education))
     if rule.current_role_class:
         posts = Post.objects.filter(person=OuterRef("pk"), role_class=rule.current_role_class)
         on = OuterRef(day) if per_row else day
         posts = posts.filter(Q(start__lte=on) & (Q(end__isnull=True) | Q(end__gte=on)))
-        q &= Q(Exists(posts))
+        out["current_role"] = Q(Exists(posts))
+    return out
+
+
+def _dated_q(rule: EligibilityRule, day: dt.date | str) -> Q:
+    return _all(_dated_criteria(rule, day).values())
+
+
+def _all(conditions) -> Q:
+    q = Q()
+    for condition in conditions:
+        q &= condition
     return q
 
 
@@ -161,6 +172,23 @@ def _assessment_q(rule: EligibilityRule, as_of: dt.date) -> Q:
         )
         q &= Q(Exact(Coalesce(present, 0), rule.assessment_years))
     return q
+
+
+def criteria_q(rule: EligibilityRule, as_of: dt.date) -> dict[str, Q]:
+    """Each criterion of the rule as its own condition on people (for counting who fails
+    which); their conjunction is ``eligible_q``."""
+    out = {}
+    if rule.applies_to:
+        out["group"] = _group_q(rule)
+    facts = EligibilityFact.objects.filter(person=OuterRef("pk"), rule=rule)
+    if rule.min_service_years is not None:
+        out["service"] = Q(Exists(facts.filter(service_met_on__lte=as_of)))
+    if rule.min_role_years is not None:
+        out["role"] = Q(Exists(facts.filter(role_met_on__lte=as_of)))
+    if rule.min_assessment_grade is not None:
+        out["assessment"] = _assessment_q(rule, as_of)
+    out.update(_dated_criteria(rule, as_of))
+    return out
 
 
 def eligible_q(rule: EligibilityRule, as_of: dt.date) -> Q:
