@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import FileResponse
+from django.http import FileResponse, QueryDict
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -20,7 +20,7 @@ from api.filtersets import PersonFilterSet, ReportFilterSet
 from api.pagination import RegistryPagination
 from api.permissions import StaffPermission
 from talent.access import scope_for
-from talent.choices import FileFormat, ReportKind
+from talent.choices import FileFormat, ReportKind, StaffRole
 from talent.models import Person, Report
 from talent.reporting import queryset_dump, report_is_stale, report_request
 from talent.statistics import mobility_figures, share
@@ -110,6 +110,8 @@ class ReportRequestSerializer(serializers.Serializer):
 class ReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = ReportSerializer
     permission_classes = [StaffPermission]
+    # Asking for a report only reads the registry: viewers may.
+    write_role = StaffRole.VIEWER
     pagination_class = RegistryPagination
     filterset_class = ReportFilterSet
     # requested_by and rule: shown on every report; files: listed on every report
@@ -138,7 +140,10 @@ class ReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             filters = {k: v for k, v in (data.pop("filters", None) or {}).items()}
             if data.get("within"):
                 filters.setdefault("within", data["within"])
-            people = PersonFilterSet(filters, queryset=Person.objects.visible_to(request.user), request=request)
+            query = QueryDict(mutable=True)
+            for key, value in filters.items():
+                query.setlist(key, [str(v) for v in value] if isinstance(value, list) else [str(value)])
+            people = PersonFilterSet(query, queryset=Person.objects.visible_to(request.user), request=request)
             if not people.is_valid():
                 raise serializers.ValidationError({f"filters.{k}": v for k, v in people.errors.items()})
             extra = {"query": queryset_dump(people.qs), "filters": filters}

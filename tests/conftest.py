@@ -55,3 +55,11 @@ def _private_folders():
     shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
     if os.environ.get("CELERY_BROKER_FOLDER", "").find("test-broker-") >= 0:
         shutil.rmtree(os.environ["CELERY_BROKER_FOLDER"], ignore_errors=True)
+
+
+@pytest.fixture
+def registry(db):
+    """The small hand-built registry of tests/hand_registry.py (mobility figures by hand)."""
+    from tests.hand_registry import hand_registry
+
+    return hand_registry()

@@ -12,12 +12,9 @@ from talent.models import EligibilityRule
 from talent.reporting import report_request
 from workers.reports import report_run
 
-REPORT_QUEUE = "reports"
-
 
 @shared_task(
     name="workers.build_report",
-    queue=REPORT_QUEUE,
     acks_late=True,
     reject_on_worker_lost=True,
     autoretry_for=(OperationalError, InterfaceError),
@@ -29,7 +26,7 @@ def build_report(report_id: int) -> None:
     report_run(report_id)
 
 
-@shared_task(name="workers.schedule_monthly_reports", queue=REPORT_QUEUE)
+@shared_task(name="workers.schedule_monthly_reports")
 def schedule_monthly_reports() -> list[int]:
     """Beat: the monthly mobility report of the whole registry and an eligibility report for
     every active rule, as of today. Each is an ordinary report record, built by build_report."""

@@ -119,6 +119,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Reports and imports have a queue of their own (long jobs, prefetch 1), so short tasks never
+# wait behind them.
+CELERY_TASK_ROUTES = {
+    "workers.build_report": {"queue": "reports"},
+    "workers.schedule_monthly_reports": {"queue": "reports"},
+}
 # Redis redelivers a message whose worker died without acknowledging it after this many
 # seconds: longer than the hard time limit, so a slow report is never built twice at once.
 CELERY_BROKER_TRANSPORT_OPTIONS.setdefault(
@@ -155,7 +161,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-MEDIA_ROOT = BASE_DIR / "media"
+# Report files and uploaded rosters (shared by the web processes and the workers).
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 
 # --- REST framework and OpenAPI ------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -169,6 +176,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "api.pagination.RegistryPagination",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # `?format=` belongs to the report download (xlsx or csv), not to content negotiation.
+    "URL_FORMAT_OVERRIDE": None,
 }
 DRF_STANDARDIZED_ERRORS = {
     "EXCEPTION_HANDLER_CLASS": "api.exceptions.RegistryExceptionHandler",

@@ -11,6 +11,10 @@ if not os.environ.get("CELERY_BROKER_URL"):
         "CELERY_BROKER_FOLDER", str(Path(__file__).resolve().parents[2] / ".state" / f"test-broker-{os.getpid()}")
     )
 
+# Report and import files of a test run (and of the workers and servers it starts, which
+# inherit the variable) stay in a folder of their own, removed at the end.
+os.environ.setdefault("MEDIA_ROOT", str(Path(__file__).resolve().parents[2] / ".state" / f"test-media-{os.getpid()}"))
+
 from registry.settings.base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -24,5 +28,3 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT = None
-# Report and import files of a test run stay in a folder of its own (removed at the end).
-MEDIA_ROOT = BASE_DIR / ".state" / f"test-media-{os.getpid()}"  # noqa: F405

@@ -1,10 +1,10 @@
-"""The mobility figures of the hand-built registry (tests/workers/conftest.py) against numbers
+"""The mobility figures of the hand-built registry (tests/hand_registry.py) against numbers
 worked out by hand, one by one."""
 
 from __future__ import annotations
 
 from talent.statistics import mobility_figures
-from tests.workers.conftest import AS_OF
+from tests.hand_registry import AS_OF
 
 
 def _group(data, *, year=None, city=None, county=None):

@@ -72,7 +72,7 @@ class Command(BaseCommand):
             beat_schedule = settings.BASE_DIR / ".state" / "celerybeat-schedule"
             beat_schedule.parent.mkdir(exist_ok=True)
             worker = [
-                python, "-m", "celery", "-A", "registry", "worker", "--beat",
+                python, "-m", "celery", "-A", "registry", "worker", "--beat", "-Q", "default,reports",
                 "--schedule", str(beat_schedule), "--loglevel", "INFO", "--concurrency", "2",
             ]  # fmt: skip
             children.append(subprocess.Popen(worker))

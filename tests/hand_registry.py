@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
 from talent.models import MobilityEvent, Returnee, RuralTalent
 from tests.factories import division_get_or_make, graduate_make, person_make, post_make, venture_make
 
 AS_OF = dt.date(2014, 12, 31)
 
 
-@pytest.fixture
-def registry(db):
+def hand_registry() -> dict:
     for code, name in [
         ("430000000000", "湖南省"),
         ("430100000000", "长沙市"),
