@@ -55,7 +55,9 @@ from talent.models import (
     MobilityEvent,
     Person,
     Post,
+    Report,
     Returnee,
+    RosterImport,
     RuralTalent,
     ServiceTerm,
     StaffAccount,
@@ -975,8 +977,8 @@ class VentureFounderAdmin(PersonSearchMixin, RegistryAdmin):
 
 
 class ReadOnlyAdmin(RegistryAdmin):
-    """Shown, never edited here: rules change by adding a new version (the rules API), and
-    facts are derived data kept current by database triggers."""
+    """Shown, never edited here: facts are derived data kept current by database triggers;
+    reports and imports are records of work done by the workers."""
 
     def has_add_permission(self, request, *args):
         return False
@@ -989,12 +991,38 @@ class ReadOnlyAdmin(RegistryAdmin):
 
 
 @admin.register(EligibilityRule)
-class EligibilityRuleAdmin(ReadOnlyAdmin):
+class EligibilityRuleAdmin(RegistryAdmin):
+    """Admins edit rules here as in the API: saving adds a new version (talent.eligibility
+    .rule_save) and retires the old one, which stays readable; versions are never deleted."""
+
+    read_role = StaffRole.VIEWER
+    write_role = StaffRole.ADMIN
     list_display = ["code", "version", "name", "target", "applies_to", "is_current", "active", "created_at"]
     list_filter = ["is_current", "active", "applies_to"]
     list_select_related = ["created_by"]  # created_by on the change page
     search_fields = ["code", "name"]
     search_help_text = "按规则代码或名称搜索。"
+    readonly_fields = ["version", "is_current", "created_by", "created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The code names the rule across versions: set once.
+        return [*self.readonly_fields, "code"] if obj is not None else self.readonly_fields
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or obj.is_current)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        from talent import eligibility
+
+        data = {name: form.cleaned_data[name] for name in eligibility.RULE_FIELDS if name in form.cleaned_data}
+        if not change:
+            data["code"] = form.cleaned_data["code"]
+        saved = eligibility.rule_save(code=obj.code if change else None, data=data, actor=request.user)
+        # The admin goes on with the version just written.
+        obj.pk, obj.version, obj.is_current = saved.pk, saved.version, saved.is_current
 
 
 @admin.register(EligibilityFact)
@@ -1017,3 +1045,31 @@ class StaffAccountAdmin(RegistryAdmin):
     list_select_related = ["user", "jurisdiction"]  # user and jurisdiction columns
     search_fields = ["user__username", "jurisdiction__name"]
     autocomplete_fields = ["user", "jurisdiction"]
+
+
+# --- Reports and imports -------------------------------------------------------------------
+
+
+class JobRecordAdmin(ReadOnlyAdmin):
+    """Reports and imports: those of the account's jurisdiction (where they were asked from)."""
+
+    def get_queryset(self, request):
+        scope = scope_for(request.user)
+        queryset = admin.ModelAdmin.get_queryset(self, request)
+        if scope is None:
+            return queryset.none()
+        return queryset.filter(jurisdiction__code__startswith=scope.prefix) if scope.prefix else queryset
+
+
+@admin.register(Report)
+class ReportAdmin(JobRecordAdmin):
+    list_display = ["id", "kind", "status", "progress", "stage", "requested_by", "jurisdiction", "created_at"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["requested_by", "jurisdiction"]  # requested_by and jurisdiction columns
+
+
+@admin.register(RosterImport)
+class RosterImportAdmin(JobRecordAdmin):
+    list_display = ["id", "original_name", "kind", "mode", "status", "uploaded_by", "jurisdiction", "created_at"]
+    list_filter = ["kind", "mode", "status"]
+    list_select_related = ["uploaded_by", "jurisdiction"]  # uploaded_by and jurisdiction columns

@@ -135,7 +135,7 @@ def test_every_page_opens(admin_client, registry, key, model):
         assert response.status_code == 200, url
 
 
-READ_ONLY = [("rule", EligibilityRule), ("fact", EligibilityFact)]
+READ_ONLY = [("fact", EligibilityFact)]
 
 
 @pytest.mark.parametrize(("key", "model"), READ_ONLY, ids=[m.__name__ for _, m in READ_ONLY])
@@ -153,7 +153,40 @@ def test_read_only_models(admin_client, registry, key, model):
     assert response.status_code == 403
 
 
-@pytest.mark.parametrize(("key", "model"), MODELS + READ_ONLY, ids=[m.__name__ for _, m in MODELS + READ_ONLY])
+def test_editing_a_rule_adds_a_version(admin_client, registry):
+    rule = registry["rule"]
+    assert admin_client.get(admin_url(EligibilityRule, "add")).status_code == 200
+    assert admin_client.get(admin_url(EligibilityRule, "delete", rule.pk)).status_code == 403
+    form = {
+        "active": "on",
+        "name": rule.name,
+        "target": rule.target,
+        "applies_to": rule.applies_to or "",
+        "min_service_years": "5",
+        "min_role_years": rule.min_role_years or "",
+        "roles": ",".join(rule.roles),
+        "min_assessment_grade": rule.min_assessment_grade or "",
+        "assessment_years": rule.assessment_years or "",
+        "max_age": rule.max_age or "",
+        "min_education": rule.min_education or "",
+        "current_role_class": rule.current_role_class or "",
+    }
+    response = admin_client.post(admin_url(EligibilityRule, "change", rule.pk), form)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    versions = list(EligibilityRule.objects.filter(code=rule.code).order_by("version"))
+    assert [(v.version, v.is_current, v.min_service_years) for v in versions] == [
+        (rule.version, False, rule.min_service_years),
+        (rule.version + 1, True, 5),
+    ]
+    # A retired version can no longer be changed.
+    assert admin_client.post(admin_url(EligibilityRule, "change", rule.pk), form).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("key", "model"),
+    [*MODELS, ("rule", EligibilityRule), *READ_ONLY],
+    ids=[m.__name__ for _, m in [*MODELS, ("rule", EligibilityRule), *READ_ONLY]],
+)
 def test_changelist_lists_the_row(admin_client, registry, key, model):
     response = admin_client.get(admin_url(model, "changelist"))
     assert registry[key] in response.context["cl"].result_list
