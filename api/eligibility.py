@@ -28,25 +28,8 @@ MAX_HORIZON_DAYS = 3660
 class EligibilityRuleSerializer(serializers.ModelSerializer):
     class Meta:
         model = EligibilityRule
-        fields = [
-            "code",
-            "version",
-            "active",
-            "name",
-            "target",
-            "applies_to",
-            "min_service_years",
-            "min_role_years",
-            "roles",
-            "role_service_continuous",
-            "min_assessment_grade",
-            "assessment_years",
-            "missing_assessment_ok",
-            "max_age",
-            "min_education",
-            "current_role_class",
-            "created_at",
-        ]
+        # The rule's own fields are the ones a new version copies (talent.eligibility).
+        fields = ["code", "version", *eligibility.RULE_FIELDS, "created_at"]
         read_only_fields = ["version", "created_at"]
         validators = []
 
