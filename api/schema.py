@@ -9,6 +9,11 @@ from drf_standardized_errors.openapi import AutoSchema as StandardizedErrorsAuto
 class AutoSchema(StandardizedErrorsAutoSchema):
     """drf-spectacular's schema with every error response documented in the one error shape."""
 
+    def _should_add_http404_error_response(self) -> bool:
+        # A paginated list answers 404 for a cursor that is not one of its own.
+        paginated = self._is_list_view() and getattr(self.view, "pagination_class", None) is not None
+        return paginated or super()._should_add_http404_error_response()
+
 
 class RegistryFilterExtension(DjangoFilterExtension):
     """django-filter parameters, keeping each filter's help_text as its description also when
