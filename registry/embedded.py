@@ -64,11 +64,13 @@ def embedded_broker(folder: Path) -> tuple[str, dict]:
     """Return (broker URL, transport options) for kombu's file-system transport."""
     queue_dir = folder / "queue"
     processed_dir = folder / "processed"
-    for path in (queue_dir, processed_dir):
+    control_dir = folder / "control"  # broadcast (pidbox) messages; kombu's default is ./control
+    for path in (queue_dir, processed_dir, control_dir):
         path.mkdir(parents=True, exist_ok=True)
     return "filesystem://", {
         "data_folder_in": str(queue_dir),
         "data_folder_out": str(queue_dir),
         "processed_folder": str(processed_dir),
+        "control_folder": str(control_dir),
         "store_processed": False,
     }
