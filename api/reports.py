@@ -11,6 +11,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -82,6 +83,14 @@ def _visible_files(report, user):
     if scope and scope.personal_data and any(not f.masked for f in files):
         return [f for f in files if not f.masked]
     return [f for f in files if f.masked]
+
+
+class FileFormatNegotiation(DefaultContentNegotiation):
+    """On the download, ``?format=`` names the file (xlsx or csv), not a renderer: answers that
+    are not the file (errors) are JSON."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
 
 
 class ReportRequestSerializer(serializers.Serializer):
@@ -159,7 +168,13 @@ class ReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         responses={(200, "application/octet-stream"): bytes},
         filters=False,
     )
-    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    @action(
+        detail=True,
+        methods=["get"],
+        filter_backends=[],
+        pagination_class=None,
+        content_negotiation_class=FileFormatNegotiation,
+    )
     def download(self, request, *args, **kwargs):
         report = self.get_object()
         fmt = request.query_params.get("format", FileFormat.XLSX)

@@ -3,6 +3,7 @@ from rest_framework.routers import DefaultRouter
 
 from api import viewsets
 from api.eligibility import EligibilityRuleViewSet
+from api.imports import RosterImportViewSet
 from api.reports import GraduateOfficialStatsView, ReportViewSet
 
 router = DefaultRouter()
@@ -17,6 +18,7 @@ router.register("mobility-events", viewsets.MobilityEventViewSet, basename="mobi
 router.register("eligibility-rules", EligibilityRuleViewSet, basename="eligibility-rule")
 router.register("reports", ReportViewSet, basename="report")
 router.register("staff-accounts", viewsets.StaffAccountViewSet, basename="staff-account")
+router.register("imports", RosterImportViewSet, basename="import")
 
 urlpatterns = [
     path("stats/graduate-officials/", GraduateOfficialStatsView.as_view(), name="stats-graduate-officials"),

@@ -9,6 +9,9 @@ class WorkersConfig(AppConfig):
         from talent.reporting import report_requested
 
         report_requested.connect(_enqueue_report, dispatch_uid="workers.enqueue_report")
+        # Roster imports too large to validate or commit within the request: its module
+        # connects talent.roster's roster_import_requested to its task.
+        import workers.import_tasks  # noqa: F401
 
 
 def _enqueue_report(sender, report_id: int, **kwargs) -> None:

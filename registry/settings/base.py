@@ -124,6 +124,8 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "workers.build_report": {"queue": "reports"},
     "workers.schedule_monthly_reports": {"queue": "reports"},
+    "workers.validate_roster_import": {"queue": "reports"},
+    "workers.commit_roster_import": {"queue": "reports"},
 }
 # Redis redelivers a message whose worker died without acknowledging it after this many
 # seconds: longer than the hard time limit, so a slow report is never built twice at once.
@@ -137,6 +139,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=0, hour=3, day_of_month=1),
     },
 }
+
+# --- Roster imports --------------------------------------------------------------------------
+ROSTER_IMPORT_SYNC_ROWS = env_int("ROSTER_IMPORT_SYNC_ROWS", 20_000)  # larger files go to a worker
+ROSTER_IMPORT_MAX_ROWS = env_int("ROSTER_IMPORT_MAX_ROWS", 1_000_000)
+ROSTER_IMPORT_MAX_ERRORS = env_int("ROSTER_IMPORT_MAX_ERRORS", 1_000)  # errors kept and reported
 
 # --- Auth ----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -176,8 +183,6 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "api.pagination.RegistryPagination",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
-    # `?format=` belongs to the report download (xlsx or csv), not to content negotiation.
-    "URL_FORMAT_OVERRIDE": None,
 }
 DRF_STANDARDIZED_ERRORS = {
     "EXCEPTION_HANDLER_CLASS": "api.exceptions.RegistryExceptionHandler",

@@ -16,6 +16,7 @@ import pytest
 from django.db import models
 
 from api import filtersets
+from api.imports import RosterImportFilterSet
 from api.urls import router
 from talent.models import GraduateOfficial, Returnee, RuralTalent
 
@@ -34,6 +35,7 @@ ALIASES: dict[type[django_filters.FilterSet], dict[str, str]] = {
     filtersets.PersonFilterSet: {"rural_talent__specialties": "specialty"},
     filtersets.StaffAccountFilterSet: {"user": "username"},
     filtersets.ReportFilterSet: {"jurisdiction": "within"},
+    RosterImportFilterSet: {"jurisdiction": "within"},
 }
 
 # Field path -> why no filter.
@@ -52,6 +54,17 @@ NOT_FILTERABLE: dict[type[django_filters.FilterSet], dict[str, str]] = {
     filtersets.VentureFilterSet: {},
     filtersets.MobilityEventFilterSet: {},
     filtersets.StaffAccountFilterSet: {},
+    RosterImportFilterSet: {
+        "file": "the uploaded file itself",
+        "original_name": "free text of the uploader",
+        "summary": "JSON counts of the validation",
+        "errors": "JSON list of the errors",
+        "annotated_file": "a file",
+        "progress": "changes while the import runs",
+        "stage": "free text of the worker",
+        "validated_at": "created_after/created_before cover the dates of an import",
+        "committed_at": "created_after/created_before cover the dates of an import",
+    },
     filtersets.ReportFilterSet: {
         "params": "JSON parameters; kind, rule and dates cover what is asked of them",
         "progress": "changes while the report is built",

@@ -27,7 +27,8 @@ PACKAGE = "registry_client"
 
 
 def json_bodies_only(schema: dict) -> dict:
-    """The schema with request bodies in JSON only, the format the API is used with.
+    """The schema with request bodies in JSON only, the format the API is used with, and file
+    answers as generic binary.
 
     The API also accepts form and multipart bodies, and spectacular lists all three with the
     same schema. openapi-python-client 0.29 mis-generates such operations: it forgets to import
@@ -37,9 +38,17 @@ def json_bodies_only(schema: dict) -> dict:
     """
     for item in schema["paths"].values():
         for operation in item.values():
-            content = operation.get("requestBody", {}).get("content") if isinstance(operation, dict) else None
+            if not isinstance(operation, dict):
+                continue
+            content = operation.get("requestBody", {}).get("content")
             if content and "application/json" in content:
                 operation["requestBody"]["content"] = {"application/json": content["application/json"]}
+            # Files (the XLSX template and annotated uploads) are binary answers; the generator
+            # knows binary only as application/octet-stream.
+            for response in operation.get("responses", {}).values():
+                for media_type in list(response.get("content", {})):
+                    if media_type.startswith("application/vnd.openxmlformats"):
+                        response["content"]["application/octet-stream"] = response["content"].pop(media_type)
     return schema
 
 
