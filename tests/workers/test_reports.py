@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import zipfile
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -176,3 +177,18 @@ def test_csv_and_xlsx_stream_with_bounded_memory(tmp_path):
     assert peak < 20 * 1024 * 1024  # well under what 100k rows held in memory would take
     with open(tmp_path / "big.csv", encoding="utf-8-sig") as handle:
         assert sum(1 for _ in csv.reader(handle)) == 100_001
+
+
+def test_files_of_a_dead_attempt_are_removed(registry):
+    """An attempt that died after storing its files but before committing leaves them behind;
+    the next attempt removes them."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    report = report_request(kind="mobility", params={"as_of": AS_OF.isoformat()}, actor=staff())
+    orphan = default_storage.save(f"reports/{report.pk}/mobility-{report.pk}-1.xlsx", ContentFile(b"half"))
+    report_run(report.pk)
+    report.refresh_from_db()
+    assert not default_storage.exists(orphan)
+    _, names = default_storage.listdir(f"reports/{report.pk}")
+    assert sorted(names) == sorted(Path(f.file.name).name for f in report.files.all())

@@ -68,10 +68,25 @@ def report_claim(report_id: int) -> Report | None:
         return report
 
 
+def _remove_leftovers(report: Report) -> None:
+    """Files an earlier attempt stored but never recorded (it died between storing them and
+    committing): everything in the report's folder that no ReportFile names."""
+    folder = f"reports/{report.pk}"
+    try:
+        _, names = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    kept = {Path(name).name for name in report.files.values_list("file", flat=True)}
+    for name in names:
+        if name not in kept:
+            default_storage.delete(f"{folder}/{name}")
+
+
 def report_run(report_id: int) -> None:
     report = report_claim(report_id)
     if report is None:
         return
+    _remove_leftovers(report)
     progress = Progress(report.pk)
     try:
         fingerprint = data_fingerprint(report.rule)
