@@ -186,8 +186,9 @@ def test_files_of_a_dead_attempt_are_removed(registry):
     from django.core.files.storage import default_storage
 
     report = report_request(kind="mobility", params={"as_of": AS_OF.isoformat()}, actor=staff())
+    runner.report_claim(report.pk)  # attempt 1 ...
     orphan = default_storage.save(f"reports/{report.pk}/mobility-{report.pk}-1.xlsx", ContentFile(b"half"))
-    report_run(report.pk)
+    report_run(report.pk)  # ... died; attempt 2
     report.refresh_from_db()
     assert not default_storage.exists(orphan)
     _, names = default_storage.listdir(f"reports/{report.pk}")
