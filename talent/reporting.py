@@ -138,3 +138,26 @@ def queryset_load(model, dump: str):
     queryset = model.objects.all()
     queryset.query = pickle.loads(base64.b64decode(dump))  # written by queryset_dump only
     return queryset
+
+
+SYSTEM_USERNAME = "system"
+
+
+def system_account():
+    """The account scheduled reports are asked for by: a staff account without personal data
+    whose jurisdiction is settings.SCHEDULED_REPORTS_JURISDICTION (so that staff of that level
+    see its reports). None, the whole registry, when that division is not loaded."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+
+    from talent.rules import staff_account_save
+
+    division = Division.objects.filter(code=settings.SCHEDULED_REPORTS_JURISDICTION).first()
+    if division is None:
+        return None
+    user, created = get_user_model().objects.get_or_create(username=SYSTEM_USERNAME)
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    staff_account_save(username=user.username, jurisdiction=division, role=StaffRole.VIEWER, personal_data=False)
+    return user

@@ -17,7 +17,7 @@ Definitions (as of the date; docs/reports.md):
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import connections
 
 from talent.choices import MobilityChannel
 from talent.querysets import significant_prefix
@@ -26,7 +26,6 @@ CHANNELS = list(MobilityChannel)
 DAYS_PER_MONTH = 30.4375
 
 OFFICIALS_SQL = """
-CREATE TEMP TABLE report_officials AS
 SELECT g.person_id,
        g.batch_year,
        place.village_id,
@@ -97,7 +96,7 @@ GROUP BY GROUPING SETS ((), (batch_year), (left(village_id, 4)), (left(village_i
 VENTURES_SQL = """
 SELECT GROUPING(batch_year) AS no_year, GROUPING(left(o.village_id, 4)) AS no_city,
        GROUPING(left(o.village_id, 6)) AS no_county,
-       batch_year, left(o.village_id, 4), left(o.village_id, 6), count(DISTINCT v.id)
+       batch_year, left(o.village_id, 4) AS city, left(o.village_id, 6) AS county, count(DISTINCT v.id) AS n
 FROM report_officials o
 JOIN talent_venturefounder f ON f.person_id = o.person_id
 JOIN talent_venture v ON v.id = f.venture_id AND v.founded_on <= %(as_of)s
@@ -106,7 +105,7 @@ GROUP BY GROUPING SETS ((), (batch_year), (left(o.village_id, 4)), (left(o.villa
 
 COVERAGE_SQL = """
 SELECT GROUPING(left(v.code, 4)) AS no_city, GROUPING(left(v.code, 6)) AS no_county,
-       left(v.code, 4), left(v.code, 6),
+       left(v.code, 4) AS city, left(v.code, 6) AS county,
        count(*) AS villages,
        count(*) FILTER (WHERE EXISTS (
            SELECT 1 FROM talent_serviceterm t
@@ -118,7 +117,7 @@ GROUP BY GROUPING SETS ((), (left(v.code, 4)), (left(v.code, 4), left(v.code, 6)
 """
 
 TRANSITIONS_SQL = """
-SELECT left(village_id, 4) AS city, channel, COALESCE(destination_level, '') AS destination_level, count(*)
+SELECT left(village_id, 4) AS city, channel, COALESCE(destination_level, '') AS destination_level, count(*) AS n
 FROM report_officials
 WHERE channel IS NOT NULL
 GROUP BY 1, 2, 3
@@ -143,27 +142,35 @@ SELECT
 """
 
 
-def mobility_figures(*, as_of, within: str | None, batch_years=None) -> dict:
+# One read-only statement (it runs on a read replica too): the officials are computed once, in
+# a materialized CTE, and every table of figures comes back as JSON.
+COMBINED_SQL = f"""
+WITH report_officials AS MATERIALIZED ({OFFICIALS_SQL})
+SELECT (SELECT json_agg(to_json(f)) FROM ({FIGURES_SQL}) f),
+       (SELECT json_agg(to_json(v)) FROM ({VENTURES_SQL}) v),
+       (SELECT json_agg(to_json(c)) FROM ({COVERAGE_SQL}) c),
+       (SELECT json_agg(to_json(t) ORDER BY t.city, t.channel, t.destination_level) FROM ({TRANSITIONS_SQL}) t),
+       (SELECT to_json(o) FROM ({OTHER_GROUPS_SQL}) o)
+"""
+
+
+def mobility_figures(*, as_of, within: str | None, batch_years=None, using: str = "default") -> dict:
     """All the mobility figures as plain data: ``total`` (the whole scope), ``groups`` (per
     selection year, city and county; ``no_year``/``no_city``/``no_county`` tell which),
     ``transitions`` (city served × channel × destination level) and ``other`` groups."""
     prefix = (significant_prefix(within) if within else "") + "%"
     params = {"as_of": as_of, "prefix": prefix, "batch_years": batch_years}
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS report_officials")
-        cursor.execute(OFFICIALS_SQL, params)
-        cursor.execute(FIGURES_SQL, params)
-        columns = [c.name for c in cursor.description]
-        groups = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-        cursor.execute(VENTURES_SQL, params)
-        ventures = {(r[0], r[1], r[2], r[3], r[4], r[5]): r[6] for r in cursor.fetchall()}
-        cursor.execute(COVERAGE_SQL, params)
-        coverage = {(r[0], r[1], r[2], r[3]): (r[4], r[5]) for r in cursor.fetchall()}
-        cursor.execute(TRANSITIONS_SQL, params)
-        transitions = cursor.fetchall()
-        cursor.execute(OTHER_GROUPS_SQL, params)
-        other = dict(zip([c.name for c in cursor.description], cursor.fetchone(), strict=True))
-        cursor.execute("DROP TABLE report_officials")
+    with connections[using].cursor() as cursor:
+        cursor.execute(COMBINED_SQL, params)
+        groups, ventures_rows, coverage_rows, transition_rows, other = cursor.fetchone()
+    groups = groups or []
+    ventures = {
+        (r["no_year"], r["no_city"], r["no_county"], r["batch_year"], r["city"], r["county"]): r["n"]
+        for r in ventures_rows or []
+    }
+    coverage = {(r["no_city"], r["no_county"], r["city"], r["county"]): (r["villages"], r["covered"])
+                for r in coverage_rows or []}  # fmt: skip
+    transitions = [(r["city"], r["channel"], r["destination_level"], r["n"]) for r in transition_rows or []]
     for group in groups:
         key = tuple(group[k] for k in ("no_year", "no_city", "no_county", "batch_year", "city", "county"))
         group["ventures_founded"] = ventures.get(key, 0)

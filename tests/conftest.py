@@ -6,8 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
+from talent import rules
 from talent.models import Division
+from tests import factories
 
 
 @pytest.fixture
@@ -63,3 +67,19 @@ def registry(db):
     from tests.hand_registry import hand_registry
 
     return hand_registry()
+
+
+@pytest.fixture
+def client_for(db):
+    """``client_for(role, jurisdiction, personal_data=False)`` -> an APIClient with a token."""
+
+    def make(role: str = "viewer", jurisdiction: str = "430104000000", *, personal_data: bool = False) -> APIClient:
+        user = factories.user_make()
+        division = Division.objects.get(code=jurisdiction)
+        rules.staff_account_save(username=user.username, jurisdiction=division, role=role, personal_data=personal_data)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+        client.user = user
+        return client
+
+    return make

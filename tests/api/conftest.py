@@ -7,10 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import pytest
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
-from talent import rules
 from talent.models import Division, MobilityEvent, Person, Post, ServiceTerm, Venture
 from tests import factories
 
@@ -71,22 +68,6 @@ def world(db):
     a = _county(COUNTY_A, "岳麓", "430104100000", 1)
     b = _county(COUNTY_B, "开福", "430105100000", 2)
     return {"a": a, "b": b}
-
-
-@pytest.fixture
-def client_for(db):
-    """``client_for(role, jurisdiction, personal_data=False)`` -> an APIClient with a token."""
-
-    def make(role: str = "viewer", jurisdiction: str = COUNTY_A, *, personal_data: bool = False) -> APIClient:
-        user = factories.user_make()
-        division = Division.objects.get(code=jurisdiction)
-        rules.staff_account_save(username=user.username, jurisdiction=division, role=role, personal_data=personal_data)
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-        client.user = user
-        return client
-
-    return make
 
 
 def errors_by_attr(response) -> dict[str, list[str]]:

@@ -125,15 +125,36 @@ def redis_url():
 
 
 def test_a_requested_report_is_built_by_a_worker(tmp_path):
+    """queued → running (progress reported on the way) → succeeded; the XLSX has the sheets,
+    the figures and a chart."""
+    import zipfile
+
+    import openpyxl
+
     hand_registry()
     actor = _staff()
-    worker = Worker(tmp_path / "worker.log")
+    worker = Worker(tmp_path / "worker.log", REPORT_STAGE_DELAY_SECONDS="0.5")
+    seen = []
     try:
         with transaction.atomic():  # sent to the broker when this commits
             report = report_request(kind="mobility", params={"as_of": AS_OF.isoformat()}, actor=actor)
-        done = wait_for(report.pk, lambda r: r.status in (JobStatus.SUCCEEDED, JobStatus.FAILED), 90, worker)
+        assert Report.objects.get(pk=report.pk).status == JobStatus.QUEUED
+
+        def watch(r):
+            seen.append((r.status, r.progress))
+            return r.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+
+        done = wait_for(report.pk, watch, 90, worker)
         assert done.status == JobStatus.SUCCEEDED, done.error
-        assert done.files.count() == 2
+        running = [progress for status, progress in seen if status == JobStatus.RUNNING]
+        assert len(set(running)) >= 2 and all(0 <= p < 100 for p in running)  # progress on the way
+        xlsx = done.files.get(format="xlsx", masked=True)
+        workbook = openpyxl.load_workbook(xlsx.file.path)
+        assert workbook.sheetnames[:3] == ["汇总", "流动去向", "按选聘批次"]
+        figures = {row[0]: row[1] for row in workbook["汇总"].iter_rows(min_row=2, values_only=True)}
+        assert figures["大学生村官入选总数"] == 6 and figures["有序流动人数"] == 3
+        with zipfile.ZipFile(xlsx.file.path) as archive:
+            assert any(name.startswith("xl/charts/") for name in archive.namelist())
     finally:
         worker.stop()
 

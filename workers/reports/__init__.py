@@ -20,6 +20,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from registry.routers import reading_from_replica
 from talent.choices import FileFormat, JobStatus, ReportKind
 from talent.models import Report, ReportFile
 from talent.reporting import data_fingerprint
@@ -90,9 +91,12 @@ def report_run(report_id: int) -> None:
     progress = Progress(report.pk)
     try:
         fingerprint = data_fingerprint(report.rule)
-        tables = BUILDERS[report.kind](report, progress)
+        # The builders' reads go to the read replica when one is configured.
+        with reading_from_replica():
+            tables = BUILDERS[report.kind](report, progress)
         with tempfile.TemporaryDirectory(prefix=f"report-{report.pk}-") as folder:
-            written = _write_files(report, tables, Path(folder), progress)
+            with reading_from_replica():  # the rosters stream while the files are written
+                written = _write_files(report, tables, Path(folder), progress)
             _finish(report, written, fingerprint)
     except Exception as exc:
         logger.exception("report %s failed", report_id)

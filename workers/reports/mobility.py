@@ -3,6 +3,7 @@ sheets (summary, channels, per selection year, per city and county, transitions)
 
 from __future__ import annotations
 
+from registry.routers import read_alias
 from talent.choices import Level, MobilityChannel
 from talent.statistics import CHANNELS, mobility_figures, share
 from workers.reports.writers import Chart, Table
@@ -39,7 +40,9 @@ def _group_row(g) -> list:
 def build(report, progress):
     params = report.params
     progress(10, "统计大学生村官情况")
-    data = mobility_figures(as_of=params["as_of"], within=params.get("within"), batch_years=params.get("batch_years"))
+    data = mobility_figures(
+        as_of=params["as_of"], within=params.get("within"), batch_years=params.get("batch_years"), using=read_alias()
+    )
     progress(50, "整理报表")
     total, groups, other = data["total"], data["groups"], data["other"]
     names = _names({g["city"] for g in groups} | {g["county"] for g in groups} | {t[0] for t in data["transitions"]})

@@ -16,7 +16,6 @@ import subprocess
 import sys
 import time
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -68,12 +67,11 @@ class Command(BaseCommand):
         ]  # fmt: skip
         children.append(subprocess.Popen(web))
         if not options["no_worker"]:
-            # Beat runs inside the worker here (one machine); production runs it as its own process.
-            beat_schedule = settings.BASE_DIR / ".state" / "celerybeat-schedule"
-            beat_schedule.parent.mkdir(exist_ok=True)
+            # Beat runs inside the worker here (one machine), reading its schedules from the
+            # database (django-celery-beat); production runs it as its own process.
             worker = [
                 python, "-m", "celery", "-A", "registry", "worker", "--beat", "-Q", "default,reports",
-                "--schedule", str(beat_schedule), "--loglevel", "INFO", "--concurrency", "2",
+                "--loglevel", "INFO", "--concurrency", "2",
             ]  # fmt: skip
             children.append(subprocess.Popen(worker))
         host, _, port = options["bind"].rpartition(":")
