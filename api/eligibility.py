@@ -128,6 +128,7 @@ class EligibilityRuleViewSet(viewsets.ModelViewSet):
     write_role = StaffRole.ADMIN
     cursor_ordering = ("code",)
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    query_serializer = None  # the candidates' (their errors are documented)
 
     @transaction.atomic
     def perform_update(self, serializer):
@@ -156,6 +157,8 @@ class EligibilityRuleViewSet(viewsets.ModelViewSet):
         filterset_class=filtersets.PersonFilterSet,
         queryset=Person.objects.all(),
         lookup_field="code",
+        query_serializer=CandidateQuerySerializer,
+        cursor_ordering=("id",),  # people, not rules
     )
     def candidates(self, request, *args, **kwargs):
         rule = EligibilityRule.objects.filter(code=kwargs["code"], is_current=True).first()

@@ -10,6 +10,7 @@ import django_filters as filters
 from django import forms
 from django.core.exceptions import ValidationError as FormValidationError
 from django.db.models import Exists, OuterRef, Q
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
@@ -47,6 +48,7 @@ from talent.models import (
     EligibilityRule,
     MobilityEvent,
     Person,
+    PersonalDataRead,
     Post,
     Report,
     ServiceTerm,
@@ -67,9 +69,60 @@ def _prefix(code: str, param: str = "within") -> str:
         raise ValidationError({param: str(identity.CODE_NO_LEVEL).format(code=code)}) from None
 
 
+class _CheckedCharField(forms.CharField):
+    """A text parameter that its filter checks further (a division code, a rule code), answering
+    400 with the code ``invalid`` (documented in the schema from this message)."""
+
+    default_error_messages = {"invalid": "取值无效。"}
+
+
+def _in_utc(field, value):
+    """A moment as UTC, or the field's ``invalid`` error when it cannot be one: an offset
+    PostgreSQL refuses (beyond ±15:59) or a moment outside the calendar once converted (year
+    1 with a negative offset)."""
+    if value is None:
+        return None
+    try:
+        return value.astimezone(dt.UTC)
+    except (OverflowError, ValueError):
+        raise FormValidationError(field.error_messages["invalid"], code="invalid") from None
+
+
+class _UtcDateTimeField(forms.DateTimeField):
+    def to_python(self, value):
+        return _in_utc(self, super().to_python(value))
+
+
+class _UtcIsoDateTimeField(IsoDateTimeField):
+    def to_python(self, value):
+        return _in_utc(self, super().to_python(value))
+
+
+class DateTimeFilter(filters.DateTimeFilter):
+    """A moment, with or without an offset; compared in UTC."""
+
+    field_class = _UtcDateTimeField
+
+
+class IsoDateTimeFilter(filters.IsoDateTimeFilter):
+    """An ISO 8601 moment; compared in UTC."""
+
+    field_class = _UtcIsoDateTimeField
+
+
+class CheckedCharFilter(filters.CharFilter):
+    field_class = _CheckedCharField
+
+
+class AddressFilter(filters.CharFilter):
+    field_class = forms.GenericIPAddressField
+
+
 @extend_schema_field({"type": "string", "pattern": r"^\d{12}$", "example": "430104000000"})
 class DivisionCodeFilter(filters.CharFilter):
     """Everything under a division: a prefix match on the code's significant digits."""
+
+    field_class = _CheckedCharField
 
     def __init__(self, *args, lookup_prefix: str = "", **kwargs):
         self.lookup_prefix = lookup_prefix
@@ -237,9 +290,9 @@ class PersonFilterSet(RegistryFilterSet):
         field_name="rural_talent__title_level", choices=TitleLevel.choices, help_text="农民技术职称"
     )
     specialty = filters.CharFilter(method="filter_specialty", help_text="专长(完全匹配其一)")
-    eligible_for = filters.CharFilter(method="filter_noop", help_text="在 as_of 当日(默认今天)符合该资格规则(规则代码)")
-    created_after = filters.DateTimeFilter(field_name="created_at", lookup_expr="gte", help_text="创建时间不早于")
-    updated_after = filters.DateTimeFilter(field_name="updated_at", lookup_expr="gte", help_text="更新时间不早于")
+    eligible_for = CheckedCharFilter(method="filter_noop", help_text="在 as_of 当日(默认今天)符合该资格规则(规则代码)")
+    created_after = DateTimeFilter(field_name="created_at", lookup_expr="gte", help_text="创建时间不早于")
+    updated_after = DateTimeFilter(field_name="updated_at", lookup_expr="gte", help_text="更新时间不早于")
     ordering = StableOrderingFilter(
         fields=(("id", "id"), ("name", "name"), ("birth_date", "birth_date"), ("updated_at", "updated_at")),
         help_text="排序:id、name、birth_date、updated_at,前加 - 为倒序",
@@ -440,11 +493,63 @@ class ReportFilterSet(filters.FilterSet):
     within = DivisionCodeFilter(lookup_prefix="jurisdiction__code", help_text="申请人管辖区划在该区划之内")
     kind = _choices(ReportKind, "报表类型")
     status = _choices(JobStatus, "状态")
-    created_after = filters.DateTimeFilter(field_name="created_at", lookup_expr="gte", help_text="申请时间不早于")
-    created_before = filters.DateTimeFilter(field_name="created_at", lookup_expr="lte", help_text="申请时间不晚于")
+    created_after = DateTimeFilter(field_name="created_at", lookup_expr="gte", help_text="申请时间不早于")
+    created_before = DateTimeFilter(field_name="created_at", lookup_expr="lte", help_text="申请时间不晚于")
     requested_by = filters.CharFilter(field_name="requested_by__username", help_text="申请人用户名")
     rule = filters.CharFilter(field_name="rule__code", help_text="资格规则代码")
 
     class Meta:
         model = Report
         fields = []
+
+
+# --- Audit of personal-data reads ------------------------------------------------------------
+
+
+BIGINT_MAX = 2**63 - 1
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": BIGINT_MAX})
+class IdFilter(filters.NumberFilter):
+    """A record id: a whole number within the database's bigint."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", BIGINT_MAX)
+        super().__init__(*args, **kwargs)
+
+    def get_max_validator(self):
+        return None
+
+
+class PersonIdFilter(IdFilter):
+    """Rows that name the person (``person_ids @> ARRAY[id]``, the GIN index)."""
+
+    def filter(self, qs, value):
+        if value in (None, ""):
+            return qs
+        return qs.filter(person_ids__contains=[int(value)])
+
+
+class PersonalDataReadFilterSet(filters.FilterSet):
+    within = DivisionCodeFilter(lookup_prefix="jurisdiction", help_text="查阅人管辖区划在该区划之内")
+    username = filters.CharFilter(help_text="查阅人用户名")
+    user = IdFilter(field_name="user_id", help_text="查阅人账号 id")
+    jurisdiction = filters.CharFilter(help_text="查阅人管辖区划代码(完全一致)")
+    person = PersonIdFilter(field_name="person_ids", help_text="涉及该人员(人员 id)")
+    report = IdFilter(field_name="report_id", help_text="报表 id")
+    roster_import = IdFilter(field_name="roster_import_id", help_text="花名册导入 id")
+    view = filters.CharFilter(help_text="接口(URL 名称),如 person-detail、report-download")
+    address = AddressFilter(method="filter_address", help_text="来源地址(IPv4 或 IPv6)")
+    at_after = IsoDateTimeFilter(field_name="at", lookup_expr="gte", help_text="时间不早于(ISO 8601)")
+    at_before = IsoDateTimeFilter(field_name="at", lookup_expr="lt", help_text="时间早于(ISO 8601)")
+    full = BooleanFilter(help_text="含完整个人敏感信息")
+
+    class Meta:
+        model = PersonalDataRead
+        fields = []
+
+    def filter_address(self, queryset, name, value):
+        return queryset.filter(address=value) if value else queryset

@@ -16,14 +16,16 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from api import audit
 from api.exceptions import django_to_drf
-from api.filtersets import DivisionCodeFilter
+from api.filtersets import DivisionCodeFilter, IsoDateTimeFilter
 from api.pagination import RegistryPagination
 from api.permissions import StaffPermission
 from talent import roster
@@ -113,12 +115,8 @@ class RosterImportFilterSet(django_filters.FilterSet):
     mode = django_filters.ChoiceFilter(choices=ImportMode.choices, help_text="导入方式")
     status = django_filters.ChoiceFilter(choices=ImportStatus.choices, help_text="状态")
     uploaded_by = django_filters.CharFilter(field_name="uploaded_by__username", help_text="上传人用户名")
-    created_after = django_filters.IsoDateTimeFilter(
-        field_name="created_at", lookup_expr="gte", help_text="上传时间不早于(ISO 8601)"
-    )
-    created_before = django_filters.IsoDateTimeFilter(
-        field_name="created_at", lookup_expr="lt", help_text="上传时间早于(ISO 8601)"
-    )
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte", help_text="上传时间不早于(ISO 8601)")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt", help_text="上传时间早于(ISO 8601)")
 
     class Meta:
         model = RosterImport
@@ -139,6 +137,7 @@ def masked_errors(errors: list[dict], user) -> list[dict]:
     return out
 
 
+@extend_validation_errors(["invalid"], field_name="kind", actions=["template"])
 class RosterImportViewSet(
     mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
@@ -229,6 +228,10 @@ class RosterImportViewSet(
     def errors(self, request, *args, **kwargs):
         roster_import = self.get_object()
         errors = masked_errors(roster_import.errors or [], request.user)
+        if audit.may_see_personal_data(request) and any(
+            e.get("value") and (e.get("field") or "") in MASKERS for e in errors
+        ):  # full ID or phone numbers shown: recorded (api/audit.py)
+            audit.note(request, roster_import_id=roster_import.pk)
         total = int((roster_import.summary or {}).get("errors", len(errors)))
         return Response(ImportErrorListSerializer({"total": total, "shown": len(errors), "errors": errors}).data)
 
@@ -247,6 +250,8 @@ class RosterImportViewSet(
         stored = service.annotated_store(roster_import)
         if stored is None:
             raise NotFound(service.NO_ERRORS)
+        # A copy of the upload, personal data in full: every download is recorded (api/audit.py).
+        audit.note(request, roster_import_id=roster_import.pk)
         stem = roster_import.original_name.rsplit(".", 1)[0]
         return FileResponse(stored.open("rb"), as_attachment=True, filename=f"{stem}-错误标注.xlsx", content_type=XLSX)
 

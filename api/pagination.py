@@ -17,6 +17,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
+MAX_OFFSET = 2**62
 
 
 def _page_size(request) -> int:
@@ -66,6 +67,8 @@ class RegistryPagination(BasePagination):
             raise serializers.ValidationError({"page": "page 应为正整数。"})
         self.page_size = _page_size(request)
         offset = (self.page - 1) * self.page_size
+        if offset > MAX_OFFSET:  # beyond what the database can skip (OFFSET is a bigint)
+            raise serializers.ValidationError({"page": "page 超出范围;遍历全部数据请用游标分页。"})
         rows = list(queryset[offset : offset + self.page_size + 1])
         self.has_next = len(rows) > self.page_size
         return rows[: self.page_size]

@@ -8,6 +8,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, QueryDict
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -15,6 +16,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api import audit
 from api.exceptions import django_to_drf
 from api.fields import DivisionCodeField
 from api.filtersets import PersonFilterSet, ReportFilterSet
@@ -38,8 +40,8 @@ class ReportFileSerializer(serializers.Serializer):
 
 class ReportSerializer(serializers.ModelSerializer):
     params = serializers.SerializerMethodField(help_text="报表参数")
-    requested_by = serializers.CharField(source="requested_by.username", default=None, read_only=True)
-    rule_version = serializers.IntegerField(source="rule.version", default=None, read_only=True)
+    requested_by = serializers.CharField(source="requested_by.username", default=None, read_only=True, allow_null=True)
+    rule_version = serializers.IntegerField(source="rule.version", default=None, read_only=True, allow_null=True)
     stale = serializers.SerializerMethodField(help_text="生成后数据已有变化")
     files = serializers.SerializerMethodField()
 
@@ -116,6 +118,7 @@ class ReportRequestSerializer(serializers.Serializer):
         responses={202: ReportSerializer},
     ),
 )
+@extend_validation_errors(["invalid"], field_name="format", actions=["download"])
 class ReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = ReportSerializer
     permission_classes = [StaffPermission]
@@ -184,8 +187,18 @@ class ReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         if not match:
             raise NotFound("报表尚未生成该格式的文件。")
         stored = match[0]
+        # Every report download is recorded, full or masked (api/audit.py).
+        audit.note(request, report_id=report.pk, full=not stored.masked)
         name = f"{report.get_kind_display()}-{report.pk}.{fmt}"
         return FileResponse(stored.file.open("rb"), as_attachment=True, filename=name)
+
+
+# A roster's people filters are checked as the people list checks them: an error names the
+# filter, "filters.<name>".
+for _name in PersonFilterSet.base_filters:
+    ReportViewSet = extend_validation_errors(["invalid"], field_name=f"filters.{_name}", actions=["create"])(
+        ReportViewSet
+    )
 
 
 class StatsQuerySerializer(serializers.Serializer):
@@ -213,10 +226,12 @@ class GraduateOfficialStatsSerializer(serializers.Serializer):
     by_batch_year = serializers.DictField(child=serializers.IntegerField(), help_text="各选聘批次入选人数")
 
 
+@extend_validation_errors(["invalid"], field_name="within")  # outside the account's jurisdiction
 class GraduateOfficialStatsView(APIView):
     """Headline figures of the mobility report, computed on request (set-based SQL)."""
 
     permission_classes = [StaffPermission]
+    query_serializer = StatsQuerySerializer
 
     @extend_schema(
         summary="大学生村官统计 Graduate-official statistics",

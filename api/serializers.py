@@ -10,6 +10,7 @@ from django.db import transaction
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api import audit
 from api.exceptions import django_to_drf
 from api.fields import DivisionCodeField, IdNumberField, PersonRefField, PhoneField
 from talent import rules
@@ -101,6 +102,10 @@ class PersonBriefSerializer(serializers.ModelSerializer):
     class Meta:
         model = Person
         fields = ["id", "name", "gender", "birth_date", "id_number"]
+
+    def to_representation(self, instance):
+        audit.note_person_shown(self.context, instance)  # full ID number: recorded (api/audit.py)
+        return super().to_representation(instance)
 
 
 class GraduateOfficialSerializer(serializers.ModelSerializer):
@@ -215,6 +220,7 @@ class PersonSerializer(serializers.ModelSerializer):
         return PostBriefSerializer(current, many=True, context=self.context).data
 
     def to_representation(self, instance):
+        audit.note_person_shown(self.context, instance)  # full ID and phone: recorded (api/audit.py)
         data = super().to_representation(instance)
         for name in GROUP_SERIALIZERS:
             if _related_or_none(instance, name) is None:

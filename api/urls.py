@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from api import viewsets
+from api.audit import PersonalDataReadViewSet
 from api.eligibility import EligibilityRuleViewSet
 from api.imports import RosterImportViewSet
 from api.reports import GraduateOfficialStatsView, ReportViewSet
@@ -19,6 +20,7 @@ router.register("eligibility-rules", EligibilityRuleViewSet, basename="eligibili
 router.register("reports", ReportViewSet, basename="report")
 router.register("staff-accounts", viewsets.StaffAccountViewSet, basename="staff-account")
 router.register("imports", RosterImportViewSet, basename="import")
+router.register("personal-data-reads", PersonalDataReadViewSet, basename="personal-data-read")
 
 urlpatterns = [
     path("stats/graduate-officials/", GraduateOfficialStatsView.as_view(), name="stats-graduate-officials"),

@@ -9,13 +9,15 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
+from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from api import filtersets, serializers
+from api import audit, conditional, filtersets, serializers, throttling
 from api.eligibility import AsOfSerializer, RuleEvaluationSerializer, person_evaluations
 from api.exceptions import django_to_drf
 from api.pagination import RegistryPagination
@@ -27,9 +29,12 @@ from talent.history import record_history
 from talent.models import (
     Assessment,
     Division,
+    GraduateOfficial,
     MobilityEvent,
     Person,
     Post,
+    Returnee,
+    RuralTalent,
     ServiceTerm,
     StaffAccount,
     Training,
@@ -37,6 +42,8 @@ from talent.models import (
 )
 
 PERSONAL_FIELDS = {"id_number": mask_id_number, "phone": mask_phone}
+# Actions whose answer is one record: their responses carry its ETag.
+ETAG_ACTIONS = frozenset({"retrieve", "create", "update", "partial_update"})
 
 
 class RegistryViewSet(viewsets.ModelViewSet):
@@ -50,8 +57,45 @@ class RegistryViewSet(viewsets.ModelViewSet):
     cursor_ordering = ("id",)
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 
+    # The serializer that checks an action's query parameters (its errors are documented).
+    query_serializer = None
+    # One-to-one records keyed by this one's id that are part of it (a person's group records):
+    # their versions are part of the ETag, and a write locks them with the record.
+    version_parts: tuple = ()
+
     def get_queryset(self):
-        return super().get_queryset().visible_to(self.request.user)
+        queryset = super().get_queryset().visible_to(self.request.user)
+        if self.action in ETAG_ACTIONS | conditional.CONDITIONAL_ACTIONS:
+            # row_version: the ETag of a detail response, and what If-Match is compared with
+            queryset = queryset.annotate(row_version=conditional.row_version(queryset.model, self.version_parts))
+        if self.action in conditional.CONDITIONAL_ACTIONS:
+            # A write reads its record locked, inside its transaction (update, destroy): the
+            # version compared is the latest committed one, and stays so until the write.
+            queryset = queryset.select_for_update(of=("self",))
+        return queryset
+
+    def filter_queryset(self, queryset):
+        if self.action in conditional.CONDITIONAL_ACTIONS:
+            return queryset  # a write names its record by its id alone (and locks it)
+        return super().filter_queryset(queryset)
+
+    def get_object(self):
+        if self.action in conditional.CONDITIONAL_ACTIONS and self.version_parts:
+            pk = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
+            conditional.lock_for_write(self.queryset.model, pk, self.version_parts)
+        instance = super().get_object()
+        if self.action in conditional.CONDITIONAL_ACTIONS:
+            conditional.check_if_match(self.request, instance.row_version)
+        self._etag_instance = instance
+        return instance
+
+    def update(self, request, *args, **kwargs):
+        with transaction.atomic():
+            return super().update(request, *args, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        with transaction.atomic():
+            return super().destroy(request, *args, **kwargs)
 
     @transaction.atomic
     def perform_create(self, serializer):
@@ -64,9 +108,22 @@ class RegistryViewSet(viewsets.ModelViewSet):
         self._reread(serializer)
 
     def _reread(self, serializer) -> None:
-        # Answer with the record as stored (generated columns, group records, prefetches),
-        # read through the same queryset as a GET.
+        # Answer with the record as stored (generated columns, group records, prefetches,
+        # the new row version), read through the same queryset as a GET.
         serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
+        self._etag_instance = serializer.instance
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Every detail response (read, create, replace, edit) carries the record's version.
+        instance = getattr(self, "_etag_instance", None)
+        if (
+            instance is not None
+            and self.action in ETAG_ACTIONS
+            and response.status_code in (200, 201)
+            and getattr(instance, "row_version", None) is not None
+        ):
+            response["ETag"] = conditional.etag_for(instance.row_version)
+        return super().finalize_response(request, response, *args, **kwargs)
 
     def perform_destroy(self, instance):
         try:
@@ -85,13 +142,20 @@ class RegistryViewSet(viewsets.ModelViewSet):
         instance = self.get_object()
         events = record_history(instance)
         scope = scope_for(request.user)
-        if not (scope and scope.personal_data):
-            for event in events:
-                for change in event.changes:
-                    masker = PERSONAL_FIELDS.get(change.field.rsplit(".", 1)[-1])
-                    if masker:
-                        change.before = masker(change.before) if change.before else change.before
-                        change.after = masker(change.after) if change.after else change.after
+        personal = [
+            change
+            for event in events
+            for change in event.changes
+            if change.field.rsplit(".", 1)[-1] in PERSONAL_FIELDS and (change.before or change.after)
+        ]
+        if scope and scope.personal_data:
+            if personal:  # full ID or phone numbers shown: recorded (api/audit.py)
+                audit.note(request, person_ids=[instance.pk] if isinstance(instance, Person) else [])
+        else:
+            for change in personal:
+                masker = PERSONAL_FIELDS[change.field.rsplit(".", 1)[-1]]
+                change.before = masker(change.before) if change.before else change.before
+                change.after = masker(change.after) if change.after else change.after
         return Response(serializers.HistoryEventSerializer(events, many=True).data)
 
 
@@ -155,6 +219,7 @@ class PersonViewSet(RegistryViewSet):
     )
     serializer_class = serializers.PersonSerializer
     filterset_class = filtersets.PersonFilterSet
+    version_parts = (GraduateOfficial, Returnee, RuralTalent)
 
     @extend_schema(
         summary="人员在各项资格规则下的情况 Eligibility of a person under every active rule",
@@ -162,7 +227,7 @@ class PersonViewSet(RegistryViewSet):
         responses=RuleEvaluationSerializer(many=True),
         filters=False,
     )
-    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[], query_serializer=AsOfSerializer)
     def eligibility(self, request, *args, **kwargs):
         person = self.get_object()
         query = AsOfSerializer(data=request.query_params)
@@ -226,14 +291,37 @@ class StaffAccountViewSet(RegistryViewSet):
     filterset_class = filtersets.StaffAccountFilterSet
 
 
+class AccountLocked(Throttled):
+    default_detail = throttling.LOCKED_OUT
+
+
 @extend_schema_view(
     post=extend_schema(
         summary="获取令牌 Get a token",
         description="用户名和密码换取 API 令牌,无需先登录。Exchange a username and password for the API token.",
     )
 )
+@extend_validation_errors(["authorization"], field_name="non_field_errors")  # wrong username or password
 class ObtainTokenView(ObtainAuthToken):
-    """DRF's token view, documented as what it is: open to anyone, no credentials needed."""
+    """DRF's token view, documented as what it is: open to anyone, no credentials needed.
+    Password attempts are rate-limited per client address, and an account with too many
+    failed attempts is locked for a while (django-axes): 429 with Retry-After either way."""
 
     authentication_classes = ()
     permission_classes = (AllowAny,)
+    throttle_classes = (throttling.LoginRateThrottle,)
+
+    def post(self, request, *args, **kwargs):
+        from axes.handlers.proxy import AxesProxyHandler
+
+        data = request.data if hasattr(request.data, "get") else {}
+        credentials = {"username": data.get("username")}  # cleaned by AXES_USERNAME_CALLABLE
+        if not AxesProxyHandler.is_allowed(request, credentials):
+            raise AccountLocked(wait=throttling.cool_off_seconds())
+        try:
+            return super().post(request, *args, **kwargs)
+        except ValidationError:
+            # The attempt that reaches the limit locks the account at once.
+            if getattr(request, "axes_locked_out", False) or not AxesProxyHandler.is_allowed(request, credentials):
+                raise AccountLocked(wait=throttling.cool_off_seconds()) from None
+            raise

@@ -10,6 +10,7 @@ recorded with the acting user and the values, whichever way the write arrives.
 from __future__ import annotations
 
 import pghistory
+import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import ArrayField, DateRangeField, RangeOperators
@@ -366,6 +367,11 @@ class ServiceTerm(models.Model):
         indexes = [
             models.Index(fields=["village"], name="term_village_idx"),
             GistIndex(fields=["period"], name="term_period_gist"),
+            # "within" (talent.querysets.person_under): whether a person's terms lie under a division,
+            # answered from the index alone
+            models.Index(
+                fields=["person", "village"], name="term_person_village_idx", opclasses=["", "varchar_pattern_ops"]
+            ),
         ]
         constraints = [
             _end_not_before_start("term_end_not_before_start"),
@@ -486,6 +492,11 @@ class Post(models.Model):
             models.Index(fields=["village", "role"], name="post_village_role_idx"),
             models.Index(fields=["village"], name="post_village_pattern_idx", opclasses=["varchar_pattern_ops"]),
             GistIndex(fields=["period"], name="post_period_gist"),
+            # "within" (talent.querysets.person_under): whether a person's posts lie under a division,
+            # answered from the index alone
+            models.Index(
+                fields=["person", "village"], name="post_person_village_idx", opclasses=["", "varchar_pattern_ops"]
+            ),
         ]
         constraints = [
             _end_not_before_start("post_end_not_before_start"),
@@ -791,6 +802,12 @@ class EligibilityFact(models.Model):
     rule = models.ForeignKey(EligibilityRule, on_delete=models.CASCADE, related_name="facts")
     service_met_on = models.DateField("服务年限满足日期", null=True)
     role_met_on = models.DateField("任职年限满足日期", null=True)
+    # The days on which the rule's service criteria are met and its age limit still holds (the
+    # birth date is data, the limit calendar arithmetic): from the later of the two dates above
+    # until the day before the (max_age + 1)-th birthday, open-ended without an age limit;
+    # NULL when a service criterion is never met. A candidates page asks the GiST index which
+    # facts contain its date, so only the people near eligibility are read (migration 0008).
+    met_during = DateRangeField("年限与年龄条件同时满足的期间", null=True)
 
     class Meta:
         verbose_name = "资格预计算"
@@ -800,6 +817,7 @@ class EligibilityFact(models.Model):
             models.Index(fields=["rule", "service_met_on"], name="fact_rule_service_idx"),
             models.Index(fields=["rule", "role_met_on"], name="fact_rule_role_idx"),
             models.Index(fields=["person"], name="fact_person_idx"),
+            GistIndex(fields=["rule", "met_during"], name="fact_rule_met_during_gist"),
         ]
 
     def __str__(self) -> str:
@@ -903,3 +921,73 @@ class RosterImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name} #{self.pk}"
+
+
+# --- Audit of personal-data reads ------------------------------------------------------------
+
+
+class PersonalDataReadQuerySet(models.QuerySet):
+    """Reads are placed in the reader's jurisdiction (where they were made from)."""
+
+    def under(self, prefix: str) -> PersonalDataReadQuerySet:
+        return self.filter(jurisdiction__startswith=prefix)
+
+    def within(self, code: str) -> PersonalDataReadQuerySet:
+        from talent.querysets import significant_prefix
+
+        return self.under(significant_prefix(code))
+
+    def visible_to(self, user) -> PersonalDataReadQuerySet:
+        from talent.access import scope_for
+
+        scope = scope_for(user)
+        if scope is None or not scope.allows(StaffRole.ADMIN):
+            return self.none()
+        return self.under(scope.prefix) if scope.prefix else self
+
+
+class PersonalDataRead(models.Model):
+    """个人敏感信息查阅记录: one row per response that showed full ID or phone numbers, or that
+    handed over a report or roster file: who, when, from where, through which endpoint, and which
+    people or which file. Append-only: a database trigger refuses UPDATE and DELETE, and neither
+    the API nor the admin offers a way to change a row (docs/security.md)."""
+
+    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    # The account may be deleted later; the row keeps its id and name as they were.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="账号",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    username = models.CharField("用户名", max_length=150)
+    jurisdiction = models.CharField("账号管辖区划", max_length=12, blank=True, help_text="空 = 全国")
+    address = models.GenericIPAddressField("来源地址", null=True, blank=True)
+    method = models.CharField("请求方法", max_length=7)
+    path = models.CharField("请求路径", max_length=300)
+    query = models.CharField("查询参数(身份证号码和电话已脱敏)", max_length=500, blank=True)
+    view = models.CharField("接口", max_length=60, help_text="URL 名称,如 person-list、report-download")
+    person_ids = ArrayField(models.BigIntegerField(), verbose_name="涉及人员", default=list, blank=True)
+    report_id = models.BigIntegerField("报表", null=True, blank=True)
+    roster_import_id = models.BigIntegerField("花名册导入", null=True, blank=True)
+    full = models.BooleanField("含完整个人敏感信息", default=True)
+
+    objects = PersonalDataReadQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "个人信息查阅记录"
+        verbose_name_plural = "个人信息查阅记录"
+        ordering = ["-id"]
+        indexes = [
+            GinIndex(fields=["person_ids"], name="pdread_person_ids_gin"),
+            models.Index(fields=["jurisdiction", "at"], name="pdread_jurisdiction_at_idx"),
+            models.Index(fields=["user", "at"], name="pdread_user_at_idx"),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.view} {self.at:%Y-%m-%d %H:%M:%S}"

@@ -235,3 +235,38 @@ def division_merge(*, source: Division, target: Division, actor) -> Division:
     StaffAccount.objects.filter(jurisdiction=source).update(jurisdiction=target)
     source.delete()
     return target
+
+
+def personal_data_read_record(
+    *,
+    actor,
+    view: str,
+    method: str,
+    path: str,
+    query: str = "",
+    address: str | None,
+    person_ids: list[int],
+    report_id: int | None = None,
+    roster_import_id: int | None = None,
+    full: bool = True,
+):
+    """Record that a response showed personal data (or handed over a file): one row, one
+    INSERT. Rows are never changed or deleted (a database trigger refuses it)."""
+    from talent.models import PersonalDataRead
+
+    scope = scope_for(actor)
+    authenticated = actor is not None and actor.is_authenticated
+    return PersonalDataRead.objects.create(
+        user=actor if authenticated else None,
+        username=actor.get_username() if authenticated else "",
+        jurisdiction=(scope.jurisdiction or "") if scope else "",
+        address=address or None,
+        method=method,
+        path=path,
+        query=query,
+        view=view,
+        person_ids=person_ids,
+        report_id=report_id,
+        roster_import_id=roster_import_id,
+        full=full,
+    )

@@ -3,13 +3,17 @@
 Variables (see docs/configuration.md):
     DATABASE_URL        postgres://user:pass@host:port/name; unset = embedded PostgreSQL
     CELERY_BROKER_URL   redis://host:6379/0; unset = embedded file-system broker
+    CACHE_URL           redis://host:6379/1 for throttling counters; unset = the database cache
     SECRET_KEY          required in production
     DEBUG               1/0
     ALLOWED_HOSTS       comma-separated host names
+    REQUIRE_IF_MATCH    1 = PUT/PATCH/DELETE must send If-Match (428 without it)
+    THROTTLE_RATE_*     API rates (docs/security.md); AXES_* the login lockout
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import dj_database_url
@@ -41,6 +45,7 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
+    "axes",
     "registry",
     "talent",
     "api",
@@ -49,6 +54,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz for load balancers, answered before anything else: no host check,
+    # no HTTPS redirect, no session, no database unless asked (registry/health.py).
+    "registry.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves the admin's and the API docs' static files (Swagger UI and Redoc from the sidecar)
     # from the WSGI process itself, so the service works with no web server and no internet.
@@ -62,6 +70,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Attaches the acting user and the request to every history event written in a request.
     "pghistory.middleware.HistoryMiddleware",
+    # Records the responses that showed full ID or phone numbers, or handed over a file
+    # (api/audit.py): one INSERT per such response.
+    "api.audit.PersonalDataReadMiddleware",
+    # Failed logins (admin and token endpoint) and the lockout that follows (django-axes).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "registry.urls"
@@ -86,7 +99,15 @@ TEMPLATES = [
 # --- Database: PostgreSQL only -------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 60))}
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL,
+            conn_max_age=env_int("CONN_MAX_AGE", 60),
+            # A kept connection is checked before each request reuses it, so a worker whose
+            # connection died with a database restart reconnects instead of failing.
+            conn_health_checks=True,
+        )
+    }
     if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         from django.core.exceptions import ImproperlyConfigured
 
@@ -97,11 +118,14 @@ else:
     from registry.embedded import embedded_database
 
     DATABASES = {"default": embedded_database(BASE_DIR / ".pgdata")}
+# An unreachable server fails a request after this many seconds (503) instead of holding the
+# worker until the operating system gives up on the connection.
+DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 5)
 # Every history trigger asks whether it is to be ignored (django-pgtrigger's pgtrigger.ignore
 # setting) in an exception block; were the setting undefined, each row written would raise and
 # roll back a subtransaction, and bulk writes would slow down with every row already written.
 # Defined (empty) for every session, the question costs nothing.
-DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c pgtrigger.ignore={}"
+DATABASES["default"]["OPTIONS"]["options"] = "-c pgtrigger.ignore={}"
 # A read replica for the report builders' long aggregate queries (registry/routers.py).
 DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
 if DATABASE_REPLICA_URL:
@@ -155,7 +179,71 @@ ROSTER_IMPORT_SYNC_ROWS = env_int("ROSTER_IMPORT_SYNC_ROWS", 20_000)  # larger f
 ROSTER_IMPORT_MAX_ROWS = env_int("ROSTER_IMPORT_MAX_ROWS", 1_000_000)
 ROSTER_IMPORT_MAX_ERRORS = env_int("ROSTER_IMPORT_MAX_ERRORS", 1_000)  # errors kept and reported
 
+# --- Cache: throttling counters ---------------------------------------------------------------
+# Counters must be shared by every web process, or each gunicorn worker would allow the full
+# rate on its own. CACHE_URL names a Redis database (production requires it); without it the
+# counters live in PostgreSQL (Django's database cache, table registry_cache, created by
+# migration talent/0006), which every process shares too and which the embedded defaults
+# always have: slower (a query or two per request) but correct. See docs/security.md.
+CACHE_URL = env_str("CACHE_URL", "")
+if CACHE_URL:
+    if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("CACHE_URL must be a Redis URL (redis://host:6379/1).")
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "registry"),
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "registry_cache",
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "registry"),
+        }
+    }
+
+# --- Conditional writes (api/conditional.py) --------------------------------------------------
+# On: PUT, PATCH and DELETE without If-Match answer 428. Off: If-Match is honoured when sent.
+REQUIRE_IF_MATCH = env_bool("REQUIRE_IF_MATCH", False)
+
+# --- Throttling and lockout (api/throttling.py, django-axes) ----------------------------------
+# Rates are "N/second|minute|hour|day"; an empty value turns that limit off.
+THROTTLE_RATES = {
+    "user": env_str("THROTTLE_RATE_USER", "1200/minute"),  # per token (or session user)
+    "anon": env_str("THROTTLE_RATE_ANON", "120/minute"),  # per address, requests that fail authentication
+    "login": env_str("THROTTLE_RATE_LOGIN", "20/minute"),  # per address: token endpoint and admin login
+}
+# Proxies in front of the service that append to X-Forwarded-For (0 = use the peer address):
+# the client address of throttling, lockout and the personal-data audit.
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)  # failed logins before the lockout
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))  # then the account opens again
+# The account is locked, wherever the attempts come from. Not also by address: staff of a
+# township office share one NAT address, and five typos there would lock out all of them;
+# attempts per address are limited by THROTTLE_RATES["login"] instead (docs/security.md). This
+# is what axes.W006 asks about, hence its silencing.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "api.throttling.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "api.throttling.client_address"
+AXES_USERNAME_CALLABLE = "api.throttling.lockout_username"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_SENSITIVE_PARAMETERS = ["password"]
+AXES_VERBOSE = False  # no banner on every manage.py command (create_staff prints a token)
+
 # --- Auth ----------------------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    # First: refuses any authentication of a locked-out account (admin login, token endpoint).
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -191,12 +279,23 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.StaffPermission"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.RegistryPagination",
+    # Per token; requests that fail authentication are limited per address by the exception
+    # handler (api/throttling.py), the logins by their own throttle.
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "NUM_PROXIES": NUM_PROXIES or None,
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 DRF_STANDARDIZED_ERRORS = {
     "EXCEPTION_HANDLER_CLASS": "api.exceptions.RegistryExceptionHandler",
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
+    # 412/428: conditional writes (api/conditional.py); 503: the database is unreachable.
+    "ALLOWED_ERROR_STATUS_CODES": ["400", "401", "403", "404", "405", "406", "412", "415", "428", "429", "500", "503"],
+    "ERROR_SCHEMAS": {
+        "412": "api.schema.ErrorResponse412Serializer",
+        "428": "api.schema.ErrorResponse428Serializer",
+        "503": "api.schema.ErrorResponse503Serializer",
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "农村人才与大学生村官信息库 API",
@@ -230,10 +329,14 @@ SPECTACULAR_SETTINGS = {
             "ErrorCode403Enum ErrorCode404Enum ErrorCode405Enum ErrorCode406Enum ErrorCode415Enum "
             "ErrorCode429Enum ErrorCode500Enum"
         ).split()
-    },
+    }
+    | {name: f"api.schema.{name}.choices" for name in ("ErrorCode412Enum", "ErrorCode428Enum", "ErrorCode503Enum")},
     # drf-standardized-errors' copy of spectacular's enum hook, which leaves the per-endpoint
     # error components alone.
-    "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
+        "api.schema.list_item_attrs",  # "specialties.2", not "specialties.INDEX"
+    ],
 }
 
 # --- History (django-pghistory) ------------------------------------------------------------

@@ -13,11 +13,13 @@ A test using it must commit its data for the server to see it: use ``transaction
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -51,11 +53,35 @@ class LiveServer:
     def get(self, path: str, *, token: str | None = None, timeout: float = 10.0) -> Reply:
         """GET ``path`` (starting with /), with a staff token if given; 4xx/5xx are returned,
         not raised."""
-        request = urllib.request.Request(self.url + path)
+        return self.request("GET", path, token=token, timeout=timeout)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        json_body=None,
+        data: dict | None = None,
+        headers: dict[str, str] | None = None,
+        timeout: float = 10.0,
+    ) -> Reply:
+        """Any method, with a JSON body (``json_body``) or a form (``data``); 4xx/5xx are
+        returned, not raised."""
+        body = None
+        request = urllib.request.Request(self.url + path, method=method)
+        if json_body is not None:
+            body = json.dumps(json_body).encode()
+            request.add_header("Content-Type", "application/json")
+        elif data is not None:
+            body = urllib.parse.urlencode(data).encode()
+            request.add_header("Content-Type", "application/x-www-form-urlencoded")
         if token:
             request.add_header("Authorization", f"Token {token}")
+        for name, value in (headers or {}).items():
+            request.add_header(name, value)
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
+            with urllib.request.urlopen(request, data=body, timeout=timeout) as response:
                 return Reply(response.status, {k.lower(): v for k, v in response.headers.items()}, response.read())
         except urllib.error.HTTPError as exc:
             return Reply(exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read())
@@ -79,18 +105,23 @@ def _wait_until_up(server: LiveServer, process: subprocess.Popen) -> None:
     raise RuntimeError(f"gunicorn did not answer within {START_TIMEOUT}s:\n{server.log_tail()}")
 
 
-@pytest.fixture(scope="session")
-def live_gunicorn(django_db_setup, tmp_path_factory) -> Iterator[LiveServer]:
-    """gunicorn serving registry.wsgi on a free loopback port, against the test database."""
-    db_url = database_url(connection.settings_dict)
+@contextlib.contextmanager
+def gunicorn(
+    log: Path, *, db_url: str | None = None, workers: int = WORKERS, access_log: bool = True, **env: str
+) -> Iterator[LiveServer]:
+    """A gunicorn of its own (registry.settings.test) on a free loopback port, against
+    ``db_url`` (default: the test database), with extra environment ``env``; stopped on exit."""
+    db_url = db_url or database_url(connection.settings_dict)
     port = free_port()
-    log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
-    env = subprocess_env(
-        DJANGO_SETTINGS_MODULE="registry.settings.test",
-        DATABASE_URL=db_url,
-        # No persistent connections: nothing idles in the test database between requests
-        # while pytest-django flushes it after each transactional test.
-        CONN_MAX_AGE="0",
+    environment = subprocess_env(
+        **{
+            "DJANGO_SETTINGS_MODULE": "registry.settings.test",
+            "DATABASE_URL": db_url,
+            # No persistent connections (unless asked): nothing idles in the test database
+            # between requests while pytest-django flushes it after each transactional test.
+            "CONN_MAX_AGE": "0",
+            **env,
+        }
     )
     command = [
         sys.executable,
@@ -100,14 +131,13 @@ def live_gunicorn(django_db_setup, tmp_path_factory) -> Iterator[LiveServer]:
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
-        str(WORKERS),
+        str(workers),
         "--timeout",
         "60",
-        "--access-logfile",
-        "-",
+        *(["--access-logfile", "-"] if access_log else []),
     ]
     with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=PROJECT_DIR, env=environment, stdout=out, stderr=subprocess.STDOUT)
     server = LiveServer(url=f"http://127.0.0.1:{port}", log=log, database_url=db_url)
     try:
         _wait_until_up(server, process)
@@ -119,3 +149,10 @@ def live_gunicorn(django_db_setup, tmp_path_factory) -> Iterator[LiveServer]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def live_gunicorn(django_db_setup, tmp_path_factory) -> Iterator[LiveServer]:
+    """gunicorn serving registry.wsgi on a free loopback port, against the test database."""
+    with gunicorn(tmp_path_factory.mktemp("gunicorn") / "gunicorn.log") as server:
+        yield server

@@ -35,6 +35,7 @@ ALIASES: dict[type[django_filters.FilterSet], dict[str, str]] = {
     filtersets.PersonFilterSet: {"rural_talent__specialties": "specialty"},
     filtersets.StaffAccountFilterSet: {"user": "username"},
     filtersets.ReportFilterSet: {"jurisdiction": "within"},
+    filtersets.PersonalDataReadFilterSet: {"person_ids": "person"},
     RosterImportFilterSet: {"jurisdiction": "within"},
 }
 
@@ -64,6 +65,11 @@ NOT_FILTERABLE: dict[type[django_filters.FilterSet], dict[str, str]] = {
         "stage": "free text of the worker",
         "validated_at": "created_after/created_before cover the dates of an import",
         "committed_at": "created_after/created_before cover the dates of an import",
+    },
+    filtersets.PersonalDataReadFilterSet: {
+        "method": "GET nearly always; view names the endpoint",
+        "path": "the record's URL; view, person, report and roster_import name what was read",
+        "query": "free text (masked query string), shown for context",
     },
     filtersets.ReportFilterSet: {
         "params": "JSON parameters; kind, rule and dates cover what is asked of them",

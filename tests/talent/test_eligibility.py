@@ -14,8 +14,8 @@ from django.db import connection
 
 from talent import eligibility
 from talent.choices import ROLE_CLASS, Role
-from talent.models import Assessment, EligibilityFact, EligibilityRule, Post, ServiceTerm
-from tests.factories import graduate_make, person_make, post_make, term_make, village_make
+from talent.models import Assessment, EligibilityFact, EligibilityRule, Person, Post, ServiceTerm
+from tests.factories import graduate_make, id_number_for, person_make, post_make, term_make, village_make
 
 VECTORS = json.loads((Path(__file__).parent.parent / "data" / "eligibility-vectors.json").read_text())["cases"]
 D = dt.date.fromisoformat
@@ -137,7 +137,9 @@ def test_rule_edit_adds_a_version_and_rebuilds_facts(db):
 
 
 def _facts() -> set[tuple]:
-    return set(EligibilityFact.objects.values_list("person_id", "rule_id", "service_met_on", "role_met_on"))
+    return set(
+        EligibilityFact.objects.values_list("person_id", "rule_id", "service_met_on", "role_met_on", "met_during")
+    )
 
 
 def _assert_facts_fresh():
@@ -179,6 +181,16 @@ def test_facts_stay_current_after_every_kind_of_write(db):
     # rule edit
     eligibility.rule_save(code="township-institution-post", data={"role_service_continuous": True}, actor=None)
     _assert_facts_fresh()
+    # the age limit (met_during ends with it), then the birth date it counts from
+    rule = eligibility.rule_save(code="township-civil-servant-directed", data={"max_age": 45}, actor=None)
+    _assert_facts_fresh()
+    assert EligibilityFact.objects.get(person=person, rule=rule).met_during.lower == D("2015-05-31")
+    born = D("1965-03-01")
+    Person.objects.filter(pk=person.pk).update(
+        birth_date=born, id_number=id_number_for(birth_date=born, gender=person.gender)
+    )
+    _assert_facts_fresh()
+    assert EligibilityFact.objects.get(person=person, rule=rule).met_during.isempty  # 46 since 2011
     # the person deleted
     person.delete()
     _assert_facts_fresh()
