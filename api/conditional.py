@@ -18,6 +18,7 @@ uses the strong comparison for If-Match).
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import TextField
 from django.db.models.expressions import RawSQL
@@ -74,11 +75,10 @@ def lock_for_write(model, pk, parts=()) -> None:
     """Lock the record's rows (``SELECT … FOR UPDATE``), its own first, then its parts, before
     its version is read: a concurrent writer of any of them waits for this transaction."""
     try:
-        rows = [model._default_manager.filter(pk=pk)]
-    except (TypeError, ValueError):
+        pk = model._meta.pk.to_python(pk)
+    except (TypeError, ValueError, ValidationError):
         return  # not an id: the lookup that follows answers 404
-    rows += [part._default_manager.filter(pk=pk) for part in parts]
-    for queryset in rows:
+    for queryset in [model._default_manager.filter(pk=pk), *(part._default_manager.filter(pk=pk) for part in parts)]:
         list(queryset.select_for_update().values_list("pk", flat=True))
 
 

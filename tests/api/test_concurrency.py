@@ -233,3 +233,9 @@ def test_concurrent_writers_with_one_version_exactly_one_wins(transactional_db, 
     (winner,) = winners
     assert (person.notes, person.school) == (f"编辑{winner}", f"学校{winner}")
     assert PersonEvent.objects.filter(pgh_obj_id=person.pk, pgh_label="update").count() == 1
+
+
+def test_a_write_to_an_id_that_is_not_a_number_is_404(world, client_for):
+    editor = client_for("editor", COUNTY_A)
+    for method in (editor.patch, editor.put, editor.delete):
+        assert method("/api/v1/people/abc/", {"notes": "x"}, HTTP_IF_MATCH='"1"').status_code == 404

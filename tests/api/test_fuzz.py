@@ -20,16 +20,20 @@ import schemathesis
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 from schemathesis.generation import GenerationMode
 
 from tests.api.conftest import COUNTY_A
+from tests.api.processes import PROJECT_DIR
 
 pytest_plugins = ["tests.api.live"]
 pytestmark = [pytest.mark.slow]
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "50"))
+# Hypothesis keeps what it gathers (constants of the code) in the git-ignored state folder.
+set_hypothesis_home_dir(PROJECT_DIR / ".state" / "hypothesis")
 CHECKS = [not_a_server_error, response_schema_conformance]
 METHODS = ("get", "put", "post", "patch", "delete")
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
