@@ -11,11 +11,9 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -25,7 +23,7 @@ from django.db import connection, transaction
 from talent.choices import JobStatus
 from talent.models import Division, Report
 from talent.reporting import report_request
-from tests.api.processes import PROJECT_DIR, database_url, free_port, subprocess_env
+from tests.api.processes import PROJECT_DIR, database_url, subprocess_env
 from tests.hand_registry import AS_OF, hand_registry
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -92,36 +90,11 @@ def wait_for(report_id: int, condition, timeout: float, worker: Worker) -> Repor
 
 @pytest.fixture
 def redis_url():
-    """The configured Redis broker, or a private redis-server on a free loopback port."""
-    configured = os.environ.get("CELERY_BROKER_URL", "")
-    if configured.startswith("redis://"):
-        yield configured
-        return
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("no Redis configured and no redis-server to start")
-    port = free_port()
-    folder = tempfile.mkdtemp(prefix="redis-")
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", folder],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        import redis
+    """The configured Redis, or a private redis-server (tests/redis_server.py)."""
+    from tests.redis_server import redis_url as redis
 
-        client = redis.Redis(host="127.0.0.1", port=port)
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(10)
-        shutil.rmtree(folder, ignore_errors=True)
+    with redis() as url:
+        yield url
 
 
 def test_a_requested_report_is_built_by_a_worker(tmp_path):
