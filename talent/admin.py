@@ -12,6 +12,12 @@ is narrowed with ``visible_to(user)``; viewers read, editors write registry data
 divisions and staff accounts (on top of Django's model permissions); ID numbers and phone
 numbers are masked for accounts without the personal-data right.
 
+Every admin page that shows full ID or phone numbers to an account with the right is recorded
+in the personal-data read audit exactly as API answers are (api/audit.py: ``audit.note`` on the
+request, one row per response written by ``PersonalDataReadMiddleware``): the person change
+page, the person change list (its ID-number column), the history pages (a person's events),
+an import's error list, and pghistory's raw events pages. Masked pages record nothing.
+
 Each change page's "历史" button shows the record's change history from the django-pghistory
 event tables (written by database triggers, so bulk updates, COPY and API writes appear too),
 with the acting user from the history context. For a person and a venture the history also
@@ -24,6 +30,7 @@ import datetime as dt
 import json
 from typing import Any
 
+import pghistory.admin
 import pghistory.models
 from django import forms
 from django.apps import apps
@@ -37,10 +44,12 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from pghistory import core as pghistory_core
 
+from api import audit
 from talent import identity
 from talent.access import mask_id_number, mask_phone, scope_for
 from talent.choices import Group, Level, RoleClass, StaffRole
@@ -77,6 +86,18 @@ PERSONAL_MASKS = {"id_number": mask_id_number, "phone": mask_phone}
 def may_see_personal_data(request: HttpRequest) -> bool:
     scope = scope_for(request.user)
     return bool(scope and scope.personal_data)
+
+
+def national_with_personal_data(request: HttpRequest) -> bool:
+    scope = scope_for(request.user)
+    return bool(scope is not None and scope.personal_data and not scope.prefix)
+
+
+def may_read_raw_events(request: HttpRequest) -> bool:
+    """pghistory's own events pages show every stored value unmasked and cannot be narrowed to
+    a jurisdiction: national accounts with the personal-data right only (and Django's
+    ``pghistory.view_events`` permission)."""
+    return national_with_personal_data(request) and request.user.has_perm("pghistory.view_events")
 
 
 def scoped(queryset: QuerySet, request: HttpRequest) -> QuerySet:
@@ -409,6 +430,8 @@ class EventReader:
     def __init__(self, events: list, *, personal: bool, hide_person: bool):
         self.personal = personal
         self.hide_person = hide_person
+        # People whose ID or phone number was shown in full: recorded in the audit.
+        self.people_shown: set[int] = set()
         wanted: dict[type, set] = {}
         for event in events:
             model = apps.get_model(event.pgh_obj_model)
@@ -437,19 +460,22 @@ class EventReader:
             if f.name not in HIDDEN_HISTORY_COLUMNS and not (self.hide_person and f.name == "person")
         ]
         if event.pgh_label == "update" and diff:
+            shown = [f for f in fields if f.column in diff]
+            self._note_personal(event, model, shown)
             changes = [
                 (capfirst(f.verbose_name), self.show(f, diff[f.column][0]), self.show(f, diff[f.column][1]))
-                for f in fields
-                if f.column in diff
+                for f in shown
             ]
             return {"changes": changes, "values": []}
         # An insert or delete, or an update with no earlier event to compare with.
-        values = [
-            (capfirst(f.verbose_name), self.show(f, data[f.column]))
-            for f in fields
-            if not f.primary_key and data.get(f.column) not in (None, "", [])
-        ]
+        shown = [f for f in fields if not f.primary_key and data.get(f.column) not in (None, "", [])]
+        self._note_personal(event, model, shown)
+        values = [(capfirst(f.verbose_name), self.show(f, data[f.column])) for f in shown]
         return {"changes": [], "values": values}
+
+    def _note_personal(self, event, model, fields) -> None:
+        if self.personal and issubclass(model, Person) and any(f.name in PERSONAL_MASKS for f in fields):
+            self.people_shown.add(int(event.pgh_obj_id))
 
 
 class HistoryAdminMixin:
@@ -518,7 +544,7 @@ class HistoryAdminMixin:
     def _events_admin_url(self, request, obj, scope: str) -> str | None:
         """pghistory's own events view of the object (raw data and diffs), for those who may
         see it: it shows every value unmasked."""
-        if not (request.user.has_perm("pghistory.view_events") and may_see_personal_data(request)):
+        if not may_read_raw_events(request):
             return None
         try:
             url = reverse("admin:pghistory_events_changelist", current_app=self.admin_site.name)
@@ -551,6 +577,9 @@ class HistoryAdminMixin:
                     **reader.read(event, model),
                 }
             )
+        # Full ID or phone numbers on the page: recorded like an API answer (api/audit.py).
+        if reader.people_shown:
+            audit.note(request, person_ids=reader.people_shown)
         return rows
 
     def _object_url(self, model, pk) -> str | None:
@@ -834,6 +863,25 @@ class PersonAdmin(BigTableAdmin):
         form = super().get_form(request, obj, change, **kwargs)
         return type(form.__name__, (form,), {"scope": scope_for(request.user)})
 
+    # The audit (api/audit.py): pages that show full numbers note the people on the request;
+    # the middleware writes one row per successful response. Masked pages note nothing.
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk is not None and may_see_personal_data(request):
+            audit.note(request, person_ids=[obj.pk])
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        # The ID-number column is in full only for accounts with the right (get_list_display).
+        if changelist is not None and "id_number" in changelist.list_display:
+            # The page's rows: evaluated here once, and the template reuses them.
+            shown = [person.pk for person in changelist.result_list]
+            if shown:
+                audit.note(request, person_ids=shown)
+        return response
+
 
 class PersonRecordAdmin(PersonSearchMixin, RegistryAdmin):
     """Graduate official, returnee and rural talent: one record per person, keyed by them."""
@@ -1073,3 +1121,80 @@ class RosterImportAdmin(JobRecordAdmin):
     list_display = ["id", "original_name", "kind", "mode", "status", "uploaded_by", "jurisdiction", "created_at"]
     list_filter = ["kind", "mode", "status"]
     list_select_related = ["uploaded_by", "jurisdiction"]  # uploaded_by and jurisdiction columns
+    # The stored errors carry the uploaded values (ID and phone numbers among them): never shown
+    # raw, but as GET /api/v1/imports/{id}/errors/ shows them: masked for accounts without the
+    # right, recorded in the audit when shown in full.
+    exclude = ["errors"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A display function bound to the request (whose right decides the masking), made
+        # once per request so that the form and the fieldsets name the same field.
+        if not hasattr(request, "_roster_import_errors_field"):
+            request._roster_import_errors_field = self._errors_field(request)
+        return [*super().get_readonly_fields(request, obj), request._roster_import_errors_field]
+
+    @staticmethod
+    def _errors_field(request):
+        from api.imports import MASKERS, masked_errors
+
+        @admin.display(description=RosterImport._meta.get_field("errors").verbose_name)
+        def errors_shown(obj: RosterImport) -> str:
+            errors = masked_errors(obj.errors or [], request.user)
+            if not errors:
+                return EMPTY
+            if may_see_personal_data(request) and any(
+                e.get("value") and (e.get("field") or "") in MASKERS for e in errors
+            ):
+                audit.note(request, roster_import_id=obj.pk)
+            return format_html_join(
+                mark_safe("<br>"),
+                "第{}行 {}:{} — {}",
+                ((e.get("row"), e.get("column") or EMPTY, e.get("value") or EMPTY, e.get("message")) for e in errors),
+            )
+
+        return errors_shown
+
+
+# --- pghistory's own events pages ----------------------------------------------------------
+
+
+def _note_person_events(request: HttpRequest, events, columns) -> None:
+    """People's events whose shown ``columns`` (``pgh_data``, ``pgh_diff``) hold an ID or phone
+    number show it as stored: recorded."""
+    shown = []
+    for event in events:
+        if event.pgh_obj_model != Person._meta.label or not event.pgh_obj_id:
+            continue
+        for column in columns:
+            values = _as_dict(getattr(event, column, None))
+            if any(values.get(name) not in (None, "", [], ["", ""]) for name in PERSONAL_MASKS):
+                shown.append(int(event.pgh_obj_id))
+                break
+    if shown:
+        audit.note(request, person_ids=shown)
+
+
+class RawEventsAdmin(pghistory.admin.EventsAdmin):
+    """pghistory's events pages (linked from a history page as "在事件总表中查看"), installed
+    through ``PGHISTORY_ADMIN_CLASS``: they show every stored value unmasked, in every
+    jurisdiction. So only national accounts with the personal-data right open them, and the
+    people whose events they show are recorded in the audit."""
+
+    def has_module_permission(self, request):
+        return national_with_personal_data(request) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return national_with_personal_data(request) and super().has_view_permission(request, obj)
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if changelist is not None:
+            columns = [c for c in ("pgh_data", "pgh_diff") if c in changelist.list_display]
+            _note_person_events(request, changelist.result_list, columns)
+        return response
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            _note_person_events(request, [obj], ["pgh_data", "pgh_diff"])
+        return super().render_change_form(request, context, add, change, form_url, obj)

@@ -343,6 +343,9 @@ SPECTACULAR_SETTINGS = {
 PGHISTORY_DEFAULT_TRACKERS = None  # each model names its trackers explicitly in talent.models
 # The admin's unfiltered events page would union every event table: show it per model only.
 PGHISTORY_ADMIN_ALL_EVENTS = False
+# Its pages show stored values unmasked: national accounts with the personal-data right only,
+# and recorded in the personal-data read audit (talent/admin.py).
+PGHISTORY_ADMIN_CLASS = "talent.admin.RawEventsAdmin"
 
 # --- Logging -------------------------------------------------------------------------------
 LOGGING = {
