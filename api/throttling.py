@@ -6,12 +6,13 @@
 - ``LoginRateThrottle``: the token endpoint, per client address, ["login"]; the admin login
   page has the same limit through ``login_rate_limited``.
 
-Counting is a fixed window in Django's cache: ``add`` the window's key, then ``incr`` it, both
-atomic in Redis (SET NX, INCRBY), so every gunicorn worker and every server behind the load
-balancer shares one count. A request over the limit answers 429 with ``Retry-After`` (the
-seconds to the next window) in the API's error shape. When the cache itself cannot be reached
-the request is let through (and logged): throttling protects the service, it must not take it
-down; the lockout below lives in PostgreSQL and does not depend on the cache.
+Counting is a fixed window in Django's cache: create the window's key at 0, then increment it,
+both atomic in Redis (SET NX EX and INCR in one MULTI, one round trip per request), so every
+gunicorn worker and every server behind the load balancer shares one count. A request over the
+limit answers 429 with ``Retry-After`` (the seconds to the next window) in the API's error
+shape. When the cache itself cannot be reached the request is let through (and logged):
+throttling protects the service, it must not take it down; the lockout below lives in
+PostgreSQL and does not depend on the cache.
 
 Repeated failed logins lock the account (django-axes, AXES_* settings): both the admin login
 and the token endpoint authenticate through Django's ``authenticate()``, which the axes backend
@@ -29,7 +30,8 @@ import math
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.http import HttpResponse, JsonResponse
 from rest_framework.throttling import BaseThrottle
 
@@ -94,17 +96,35 @@ def hit(scope: str, ident: str, rate: str | None) -> float | None:
     window = int(now // period)
     key = f"throttle:{scope}:{ident}:{window}"
     try:
-        cache.add(key, 0, timeout=period + 1)
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr: this request starts the count
-        cache.add(key, 1, timeout=period + 1)
-        count = 1
+        count = _count(key, timeout=period + 1)
     except Exception:  # the cache is down: let the request through (logged)
         logger.warning("throttling skipped: the cache is unavailable", exc_info=True)
         return None
     if count <= limit:
         return None
     return max((window + 1) * period - now, 1.0)
+
+
+def _count(key: str, *, timeout: int) -> int:
+    """Count one request on ``key`` (created at 0 for ``timeout`` seconds when absent): the
+    count with it. On Redis, one round trip: SET NX EX and INCR in one MULTI (Django's own
+    ``add`` and ``incr`` take three: SET NX, EXISTS, INCRBY). Elsewhere (the database cache
+    without CACHE_URL, the tests' memory cache), ``add`` then ``incr``."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        full_key = backend.make_and_validate_key(key)
+        client = backend._cache.get_client(full_key, write=True)
+        with client.pipeline(transaction=True) as pipeline:
+            # An integer is stored as such by Django's Redis serializer: INCR and cache.get agree.
+            pipeline.set(full_key, 0, ex=timeout, nx=True)
+            pipeline.incr(full_key)
+            return int(pipeline.execute()[-1])
+    try:
+        backend.add(key, 0, timeout=timeout)
+        return backend.incr(key)
+    except ValueError:  # expired between add and incr: this request starts the count
+        backend.add(key, 1, timeout=timeout)
+        return 1
 
 
 class FixedWindowThrottle(BaseThrottle):

@@ -77,6 +77,10 @@ class RegistryViewSet(viewsets.ModelViewSet):
     def filter_queryset(self, queryset):
         if self.action in conditional.CONDITIONAL_ACTIONS:
             return queryset  # a write names its record by its id alone (and locks it)
+        if not self.request.query_params:
+            # No parameters, no filter: building the filter set's form (dozens of fields
+            # deep-copied) would cost a detail read more than its queries.
+            return queryset
         return super().filter_queryset(queryset)
 
     def get_object(self):

@@ -8,8 +8,13 @@ the same run on the same data.
 - ``candidates_union_sql``: the same page computed on the fly without the precomputed facts:
   ``range_agg`` over every person's terms and posts, cut at the as-of date, the years test on
   each union, then the other criteria and the page (issue 4: "about 8 s on this machine").
-- ``people_page_sql`` / ``person_detail_sql``: the rows a people page or a person's detail
-  shows, with their group records and posts (and the posts' villages).
+- ``people_page_sql``: the rows a people page shows, with their group records and posts (and
+  the posts' villages).
+- ``person_detail_sql``: what a person's detail answers, no more and no less: the person if
+  within the reader's jurisdiction, their group records, the versions of the four rows (the
+  ETag), whether they hold any post (``groups``), and their current posts within the
+  jurisdiction with the villages (``current_posts``). Nothing else is in the response (terms,
+  assessments, trainings, ventures and mobility events are resources of their own).
 """
 
 from __future__ import annotations
@@ -27,9 +32,11 @@ GROUP_SQL = {
     Group.RURAL_TALENT: "EXISTS (SELECT 1 FROM talent_ruraltalent g WHERE g.person_id = p.id)",
 }
 
-WITHIN_SQL = """(p.home_division_id LIKE %(prefix)s
-     OR EXISTS (SELECT 1 FROM talent_post w WHERE w.person_id = p.id AND w.village_id LIKE %(prefix)s)
-     OR EXISTS (SELECT 1 FROM talent_serviceterm w WHERE w.person_id = p.id AND w.village_id LIKE %(prefix)s))"""
+# "Within" read the indexed way, as the API does (talent.querysets.person_under): the person's
+# places (talent.places), from the first person of the prefix on.
+WITHIN_SQL = """(EXISTS (SELECT 1 FROM talent_personplace w WHERE w.person_id = p.id AND w.prefix = %(place)s)
+     AND p.id >= (SELECT w.person_id FROM talent_personplace w WHERE w.prefix = %(place)s
+                  ORDER BY w.person_id LIMIT 1))"""
 
 BRIEF_COLUMNS = "p.id, p.name, p.gender, p.birth_date, p.id_number"
 
@@ -70,7 +77,7 @@ def _rest_conditions(rule, as_of: dt.date, params: dict) -> list[str]:
 
 
 def _params(rule, as_of: dt.date, within: str, page_size: int) -> dict:
-    return {"as_of": as_of, "prefix": significant_prefix(within) + "%", "rule": rule.pk, "limit": page_size}
+    return {"as_of": as_of, "place": significant_prefix(within), "rule": rule.pk, "limit": page_size}
 
 
 def candidates_bare_sql(rule, *, as_of: dt.date, within: str, page_size: int) -> tuple[str, dict]:
@@ -134,7 +141,7 @@ POSTS_OF = """
 def people_page_sql(*, within: str, group: str, role: str, on: dt.date, page_size: int) -> tuple[str, dict]:
     """People within a division, in a group, holding a post of ``role`` on ``on``: the page's
     rows with their group records (the posts follow with ``POSTS_OF``)."""
-    params = {"prefix": significant_prefix(within) + "%", "role": role, "on": on, "limit": page_size}
+    params = {"place": significant_prefix(within), "role": role, "on": on, "limit": page_size}
     sql = f"""{PERSON_ROWS}
     WHERE {WITHIN_SQL} AND {GROUP_SQL[group]}
       AND EXISTS (SELECT 1 FROM talent_post h WHERE h.person_id = p.id AND h.role = %(role)s
@@ -143,6 +150,33 @@ def people_page_sql(*, within: str, group: str, role: str, on: dt.date, page_siz
     return sql, params
 
 
-def person_detail_sql() -> str:
-    """One person's row and group records (the posts follow with ``POSTS_OF``)."""
-    return f"{PERSON_ROWS} WHERE p.id = %(id)s"
+PERSON_DETAIL_ROW = f"""
+    SELECT p.id, p.name, p.gender, p.birth_date, p.id_number, p.ethnicity, p.political_status,
+           p.party_joined_on, p.education, p.school, p.major, p.key_university, p.phone,
+           p.home_division_id, p.notes, p.created_at, p.updated_at,
+           concat_ws('.', p.row_version, COALESCE(g.row_version::text, '-'), COALESCE(r.row_version::text, '-'),
+                     COALESCE(t.row_version::text, '-')) AS version,
+           g.batch_year, g.selected_on, g.status, r.previous_city, r.previous_occupation, r.returned_on,
+           t.category, t.specialties, t.title_level, t.operation_scale,
+           {GROUP_SQL[Group.VILLAGE_CADRE]} AS village_cadre
+    FROM talent_person p
+    LEFT JOIN talent_graduateofficial g ON g.person_id = p.id
+    LEFT JOIN talent_returnee r ON r.person_id = p.id
+    LEFT JOIN talent_ruraltalent t ON t.person_id = p.id
+    WHERE p.id = %(id)s AND {WITHIN_SQL}
+"""
+PERSON_DETAIL_POSTS = """
+    SELECT x.id, x.role, x.role_class, x.start, x."end", v.code, v.name, v.level
+    FROM talent_post x JOIN talent_division v ON v.code = x.village_id
+    WHERE x.person_id = %(id)s AND x.village_id LIKE %(prefix)s
+      AND x.start <= %(on)s AND (x."end" IS NULL OR x."end" >= %(on)s)
+    ORDER BY x.start
+"""
+
+
+def person_detail_sql(*, within: str, on: dt.date) -> tuple[list[str], dict]:
+    """A person's detail as a reader of ``within`` sees it on ``on``: the statements (the row
+    with its group records, versions and village-cadre test; then the current posts within the
+    jurisdiction with their villages) and their parameters, less the person's ``id``."""
+    prefix = significant_prefix(within)
+    return [PERSON_DETAIL_ROW, PERSON_DETAIL_POSTS], {"place": prefix, "prefix": prefix + "%", "on": on}

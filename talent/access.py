@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.exceptions import ObjectDoesNotExist
+
 from talent import identity
 from talent.choices import StaffRole
 
@@ -41,9 +43,11 @@ def scope_for(user) -> Scope | None:
     cached = getattr(user, "_talent_scope", False)
     if cached is not False:
         return cached
-    from talent.models import StaffAccount
+    account = _account_read_with(user)
+    if account is False:
+        from talent.models import StaffAccount
 
-    account = StaffAccount.objects.filter(user=user).first()
+        account = StaffAccount.objects.filter(user=user).first()
     if account is not None:
         level = identity.code_level(account.jurisdiction_id)
         scope = Scope(
@@ -60,11 +64,26 @@ def scope_for(user) -> Scope | None:
     return scope
 
 
+def _account_read_with(user):
+    """The staff account read with the user (``select_related("staff")``, as the API's token
+    authentication does): the account, None when the user has none, False when not read."""
+    descriptor = getattr(type(user), "staff", None)
+    if descriptor is None or not hasattr(descriptor, "is_cached") or not descriptor.is_cached(user):
+        return False
+    try:
+        return user.staff
+    except ObjectDoesNotExist:
+        return None
+
+
 def mask_id_number(value: str) -> str:
-    """'430104199001011234' -> '4301**********1234'."""
+    """'430104199001011234' -> '4301**********1234'; a value of 8 characters or fewer (a
+    search term, a fragment) is starred whole rather than shown twice."""
     if not value:
         return value
-    return value[:4] + "*" * max(len(value) - 8, 0) + value[-4:]
+    if len(value) <= 8:
+        return "*" * len(value)
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]
 
 
 def mask_phone(value: str) -> str:

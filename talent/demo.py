@@ -56,6 +56,7 @@ from talent.models import (
     GraduateOfficial,
     MobilityEvent,
     Person,
+    PersonPlace,
     Post,
     Returnee,
     RuralTalent,
@@ -64,6 +65,7 @@ from talent.models import (
     Venture,
     VentureFounder,
 )
+from talent.places import places_rebuild
 
 AS_OF = dt.date(2015, 6, 30)  # 数据截止日期
 LOADED_AT = dt.datetime(2015, 7, 1, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
@@ -1222,6 +1224,10 @@ LOAD_TRIGGERS_OFF = (
     # instead, in one pass (about 18 s for the province).
     ("talent_post", "talent_post_facts_insert"),
     ("talent_serviceterm", "talent_term_facts_insert"),
+    # Each person's places (talent.places) likewise: rebuilt once at the end, in one pass.
+    ("talent_person", "talent_person_places_insert"),
+    ("talent_post", "talent_post_places_insert"),
+    ("talent_serviceterm", "talent_term_places_insert"),
     # Writing a group record bumps its person's row version (the ETag). The load creates the
     # people in the same transaction, with fresh versions; the bump would only add an "update"
     # event, with nothing changed, to each person's history.
@@ -1373,9 +1379,10 @@ def _statistics_update(*, summary: DemoSummary, bar_off: bool | None) -> None:
     all-visible, so the indexes that answer "within" and the candidates' facts are read without
     the rows from the first request on, not only once autovacuum has come by."""
     quote = connection.ops.quote_name
-    tables = [*registry_tables(), EligibilityFact._meta.db_table]
+    derived = [EligibilityFact._meta.db_table, PersonPlace._meta.db_table]
+    tables = [*registry_tables(), *derived]
     # VACUUM cannot run in a transaction (a caller's, a test's): there ANALYZE alone.
-    own = {*tables[: len(REGISTRY_MODELS)], EligibilityFact._meta.db_table}
+    own = {*tables[: len(REGISTRY_MODELS)], *derived}
     vacuumed = set() if connection.in_atomic_block else own
     with connection.cursor() as cursor:
         for table in tqdm(tables, desc="统计信息", unit="表", file=sys.stderr, disable=bar_off):
@@ -1387,6 +1394,7 @@ def _statistics_update(*, summary: DemoSummary, bar_off: bool | None) -> None:
                 events += cursor.fetchone()[0]
     summary.counts["(变更历史事件)"] = events
     summary.counts[EligibilityFact._meta.db_table] = EligibilityFact.objects.count()
+    summary.counts[PersonPlace._meta.db_table] = PersonPlace.objects.count()
 
 
 def demo_seed(
@@ -1433,6 +1441,9 @@ def demo_seed(
         _load_triggers(cursor, enable=True)
         facts_rebuild()
         summary.seconds["资格预计算"] = time.monotonic() - stage
+        stage = time.monotonic()
+        places_rebuild()
+        summary.seconds["人员所在区划"] = time.monotonic() - stage
         stage = time.monotonic()
     summary.seconds["提交"] = time.monotonic() - stage
 

@@ -367,11 +367,6 @@ class ServiceTerm(models.Model):
         indexes = [
             models.Index(fields=["village"], name="term_village_idx"),
             GistIndex(fields=["period"], name="term_period_gist"),
-            # "within" (talent.querysets.person_under): whether a person's terms lie under a division,
-            # answered from the index alone
-            models.Index(
-                fields=["person", "village"], name="term_person_village_idx", opclasses=["", "varchar_pattern_ops"]
-            ),
         ]
         constraints = [
             _end_not_before_start("term_end_not_before_start"),
@@ -492,11 +487,6 @@ class Post(models.Model):
             models.Index(fields=["village", "role"], name="post_village_role_idx"),
             models.Index(fields=["village"], name="post_village_pattern_idx", opclasses=["varchar_pattern_ops"]),
             GistIndex(fields=["period"], name="post_period_gist"),
-            # "within" (talent.querysets.person_under): whether a person's posts lie under a division,
-            # answered from the index alone
-            models.Index(
-                fields=["person", "village"], name="post_person_village_idx", opclasses=["", "varchar_pattern_ops"]
-            ),
         ]
         constraints = [
             _end_not_before_start("post_end_not_before_start"),
@@ -822,6 +812,28 @@ class EligibilityFact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id}/{self.rule_id}: {self.service_met_on} {self.role_met_on}"
+
+
+class PersonPlace(models.Model):
+    """Where a person is "within" (talent.querysets.person_under), in an indexed form: one row
+    for each significant prefix (province, city, county, township, village) of the person's
+    home division and of the villages of their posts and service terms. "Within X" becomes
+    one index range in person order, instead of a test of every person's home, posts and terms.
+    Derived data, kept by database triggers in the same transaction as each write (migration
+    0009) and rebuilt by ``talent.eligibility.places_rebuild``."""
+
+    pk = models.CompositePrimaryKey("prefix", "person")
+    prefix = models.CharField("区划代码前缀", max_length=12)
+    # The foreign key is declared in the database with ON DELETE CASCADE (migration 0009): a
+    # person's places go with the person, with no query from Django.
+    person = models.ForeignKey(Person, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+
+    class Meta:
+        verbose_name = "人员所在区划"
+        verbose_name_plural = "人员所在区划"
+
+    def __str__(self) -> str:
+        return f"{self.person_id}@{self.prefix}"
 
 
 # --- Reports and imports -------------------------------------------------------------------

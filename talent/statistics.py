@@ -17,12 +17,13 @@ Definitions (as of the date; docs/reports.md):
 
 from __future__ import annotations
 
-from django.db import connections
+from django.db import connections, transaction
 
 from talent.choices import MobilityChannel
 from talent.querysets import significant_prefix
 
 CHANNELS = list(MobilityChannel)
+AGGREGATE_PARALLEL_WORKERS = "2"  # PostgreSQL's own default
 DAYS_PER_MONTH = 30.4375
 
 OFFICIALS_SQL = """
@@ -160,7 +161,10 @@ def mobility_figures(*, as_of, within: str | None, batch_years=None, using: str 
     ``transitions`` (city served × channel × destination level) and ``other`` groups."""
     prefix = (significant_prefix(within) if within else "") + "%"
     params = {"as_of": as_of, "prefix": prefix, "batch_years": batch_years}
-    with connections[using].cursor() as cursor:
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        # One aggregate over the registry: with PostgreSQL's parallel workers, which the
+        # service's sessions otherwise plan without (DB_PARALLEL_WORKERS).
+        cursor.execute("SELECT set_config('max_parallel_workers_per_gather', %s, true)", [AGGREGATE_PARALLEL_WORKERS])
         cursor.execute(COMBINED_SQL, params)
         groups, ventures_rows, coverage_rows, transition_rows, other = cursor.fetchone()
     groups = groups or []

@@ -126,6 +126,12 @@ DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_
 # roll back a subtransaction, and bulk writes would slow down with every row already written.
 # Defined (empty) for every session, the question costs nothing.
 DATABASES["default"]["OPTIONS"]["options"] = "-c pgtrigger.ignore={}"
+# Requests read pages: a parallel plan's workers cost more to start (10–20 ms) than such a
+# query takes alone, and under load they take the cores the other requests need. The service's
+# sessions plan without them; the whole-registry aggregates (talent/statistics.py) ask for
+# them back for their statement.
+DB_PARALLEL_WORKERS = env_int("DB_PARALLEL_WORKERS", 0)
+DATABASES["default"]["OPTIONS"]["options"] += f" -c max_parallel_workers_per_gather={DB_PARALLEL_WORKERS}"
 # A read replica for the report builders' long aggregate queries (registry/routers.py).
 DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
 if DATABASE_REPLICA_URL:
@@ -274,7 +280,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "api.authentication.TokenAuthentication",  # the staff account in the same query
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.StaffPermission"],
@@ -341,6 +347,10 @@ SPECTACULAR_SETTINGS = {
 
 # --- History (django-pghistory) ------------------------------------------------------------
 PGHISTORY_DEFAULT_TRACKERS = None  # each model names its trackers explicitly in talent.models
+# The history context (who, from which URL) goes with the writes of POST, PUT, PATCH and DELETE
+# requests. A GET writes no tracked row, so it opens none: its queries skip pghistory's
+# statement hook, and a token request does not load an (absent) session user for it.
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # The admin's unfiltered events page would union every event table: show it per model only.
 PGHISTORY_ADMIN_ALL_EVENTS = False
 # Its pages show stored values unmasked: national accounts with the personal-data right only,

@@ -33,6 +33,26 @@ def test_user_without_staff_account_is_403(world):
     assert client.get("/api/v1/people/").status_code == 403
 
 
+def test_token_users_without_staff_account(world):
+    """The token authentication reads the staff account with the token (one query): a user
+    without one is refused (403), a superuser without one is a national administrator, and
+    a wrong token or an inactive user's is 401."""
+    from rest_framework.authtoken.models import Token
+
+    def client(user, key=None):
+        api = APIClient()
+        api.credentials(HTTP_AUTHORIZATION=f"Token {key or Token.objects.create(user=user).key}")
+        return api
+
+    plain = client(user_make())
+    response = plain.get("/api/v1/people/")
+    assert response.status_code == 403 and response.json()["errors"][0]["detail"] == "当前用户没有工作人员账号。"
+    root = client(user_make(is_superuser=True))
+    assert root.get(f"/api/v1/people/{world['b'].person.pk}/").status_code == 200
+    assert client(user_make(is_active=False)).get("/api/v1/people/").status_code == 401
+    assert client(None, key="0" * 40).get("/api/v1/people/").status_code == 401
+
+
 def test_viewer_reads_but_cannot_write(world, client_for):
     viewer = client_for("viewer")
     assert viewer.get("/api/v1/people/").status_code == 200

@@ -5,6 +5,8 @@ nobody changes or deletes them (api/audit.py, talent.models.PersonalDataRead).""
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
@@ -188,3 +190,16 @@ def test_the_admin_site_shows_the_audit_read_only(world, client_for, admin_clien
     bulk = admin_client.post(changelist, {"action": "delete_selected", "_selected_action": [row.pk]})
     assert bulk.status_code in (200, 302)
     assert PersonalDataRead.objects.filter(pk=row.pk).exists()
+
+
+def test_short_search_terms_are_starred_whole_in_the_audit(world, client_for):
+    """A fragment is not an ID number: it is starred whole, never repeated or half shown."""
+    editor = client_for("editor", COUNTY_A, personal_data=True)
+    person = world["a"].person
+    assert editor.get("/api/v1/people/", {"q": person.name}).json()["results"]  # a name: 2 or 3 characters
+    assert editor.get("/api/v1/people/", {"id_number": person.id_number}).status_code == 200
+    queries = [parse_qs(r.query) for r in reads()]
+    assert queries == [
+        {"q": ["*" * len(person.name)]},
+        {"id_number": [person.id_number[:4] + "*" * 10 + person.id_number[-4:]]},
+    ]

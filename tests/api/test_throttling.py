@@ -157,4 +157,5 @@ def test_counts_are_shared_by_every_process_in_redis(transactional_db, world, cl
         client = redis.Redis.from_url(url)
         keys = [k for k in client.keys(f"{prefix}:*") if b"throttle:user:" in k]
         assert len(keys) == 1 and int(client.get(keys[0])) == 17
+        assert 0 < client.ttl(keys[0]) <= 3601  # the window's key expires with the window
         client.delete(*keys)

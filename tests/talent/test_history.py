@@ -40,11 +40,12 @@ def test_every_talent_model_is_tracked():
     event_models = [model for model in models if hasattr(model, "pgh_tracked_model")]
     tracked = {model.pgh_tracked_model for model in event_models}
     registry = {model for model in apps.get_app_config("talent").get_models() if model not in event_models}
-    # Eligibility facts are derived from tracked posts and terms (and rebuilt by triggers);
+    # Eligibility facts and people's places are derived from tracked people, posts and terms
+    # (and rebuilt by triggers);
     # reports and imports are job records, with their own timestamps and requesters; the
     # personal-data read audit is append-only (a trigger refuses UPDATE and DELETE).
     untracked = {model._meta.model_name for model in registry - tracked}
-    assert untracked == {"eligibilityfact", "report", "reportfile", "rosterimport", "personaldataread"}
+    assert untracked == {"eligibilityfact", "personplace", "report", "reportfile", "rosterimport", "personaldataread"}
     assert len(registry) >= 13
 
 
