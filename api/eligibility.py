@@ -19,6 +19,7 @@ from api.pagination import RegistryPagination
 from api.permissions import StaffPermission
 from api.serializers import PersonBriefSerializer
 from talent import eligibility
+from talent.access import scope_for
 from talent.choices import Criterion, StaffRole
 from talent.models import EligibilityRule, Person
 
@@ -168,7 +169,10 @@ class EligibilityRuleViewSet(viewsets.ModelViewSet):
         query.is_valid(raise_exception=True)
         as_of = query.validated_data.get("as_of") or dt.date.today()
         status = query.validated_data["status"]
-        people = self.filter_queryset(Person.objects.visible_to(request.user))
+        people = Person.objects.all()
+        if not filtersets.within_implies_scope(self.filterset_class, request.query_params, scope_for(request.user)):
+            people = people.visible_to(request.user)  # else the within filter's condition implies it
+        people = self.filter_queryset(people)
         if status == "eligible":
             selected = eligibility.eligible_people(rule, as_of=as_of, people=people)
         elif status == "upcoming":

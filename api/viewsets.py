@@ -64,7 +64,9 @@ class RegistryViewSet(viewsets.ModelViewSet):
     version_parts: tuple = ()
 
     def get_queryset(self):
-        queryset = super().get_queryset().visible_to(self.request.user)
+        queryset = super().get_queryset()
+        if not self.within_implies_scope():
+            queryset = queryset.visible_to(self.request.user)
         if self.action in ETAG_ACTIONS | conditional.CONDITIONAL_ACTIONS:
             # row_version: the ETag of a detail response, and what If-Match is compared with
             queryset = queryset.annotate(row_version=conditional.row_version(queryset.model, self.version_parts))
@@ -73,6 +75,15 @@ class RegistryViewSet(viewsets.ModelViewSet):
             # version compared is the latest committed one, and stays so until the write.
             queryset = queryset.select_for_update(of=("self",))
         return queryset
+
+    # Actions whose queryset always goes through the filter set (an invalid parameter is a 400):
+    # there a ``within`` inside the jurisdiction stands in for it.
+    WITHIN_SCOPED_ACTIONS = frozenset({"list"})
+
+    def within_implies_scope(self) -> bool:
+        return self.action in self.WITHIN_SCOPED_ACTIONS and filtersets.within_implies_scope(
+            getattr(self, "filterset_class", None), self.request.query_params, scope_for(self.request.user)
+        )
 
     def filter_queryset(self, queryset):
         if self.action in conditional.CONDITIONAL_ACTIONS:
@@ -224,6 +235,17 @@ class PersonViewSet(RegistryViewSet):
     serializer_class = serializers.PersonSerializer
     filterset_class = filtersets.PersonFilterSet
     version_parts = (GraduateOfficial, Returnee, RuralTalent)
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "list":
+            # A page's posts (300 for 50 people), then their villages by primary key: joined in
+            # one query, PostgreSQL hashed all 44,000 divisions of the province for them (6 ms
+            # on a quiet machine, 20 ms on a busy one) rather than probe 300 keys.
+            queryset = queryset.prefetch_related(None).prefetch_related(
+                Prefetch("posts", queryset=Post.objects.order_by("start")), "posts__village"
+            )
+        return queryset
 
     @extend_schema(
         summary="人员在各项资格规则下的情况 Eligibility of a person under every active rule",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from tests.api.conftest import COUNTY_A, COUNTY_B, errors_by_attr
+from tests.api.conftest import CITY, COUNTY_A, COUNTY_B, errors_by_attr
 from tests.factories import user_make
 
 # resource -> how to find the county's record of that kind in the `world` fixture
@@ -174,3 +174,42 @@ def test_on_alone_means_holding_any_post_that_day(world, client_for):
     ids = {row["id"] for row in client.get("/api/v1/people/", {"on": "2011-01-01"}).json()["results"]}
     assert ids == {a.person.pk}  # the assistant post since 2010-08-01; `other` holds none
     assert client.get("/api/v1/people/", {"on": "2009-01-01"}).json()["results"] == []
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/people/", "/api/v1/eligibility-rules/graduate-civil-service-exam/candidates/"]
+)
+def test_within_inside_the_jurisdiction_stands_in_for_it(world, client_for, path):
+    """A list within a division inside the account's jurisdiction tests one place condition
+    (the filter's, which implies the jurisdiction's); within a wider or outside division both
+    apply, and nothing outside the jurisdiction is ever listed."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    a, b = world["a"], world["b"]
+    statuses = ["eligible", "not_eligible"] if "candidates" in path else [None]
+    city = client_for("viewer", CITY)
+
+    def listed(client, within):
+        ids, tests = set(), set()
+        for status in statuses:
+            params = {"as_of": "2016-06-30", "status": status} if status else {}
+            with CaptureQueriesContext(connection) as queries:
+                answer = client.get(path, {**params, "within": within})
+            assert answer.status_code == 200, answer.content
+            page = next(q["sql"] for q in queries.captured_queries if 'FROM "talent_person"' in q["sql"])
+            tests.add(page.count("talent_personplace"))
+            ids |= {row["person"]["id"] if "person" in row else row["id"] for row in answer.json()["results"]}
+        assert len(tests) == 1
+        return ids, tests.pop()
+
+    ids, tests = listed(city, COUNTY_A)
+    assert a.person.pk in ids and b.person.pk not in ids
+    assert tests == 2  # the county's place test and where its people start; none for the city
+    # A county account asking for the whole city, or for the sibling county: its own
+    # jurisdiction still applies.
+    county = client_for("viewer", COUNTY_A)
+    ids, tests = listed(county, CITY)
+    assert a.person.pk in ids and b.person.pk not in ids and tests == 4
+    ids, _ = listed(county, COUNTY_B)
+    assert ids == set()
