@@ -66,6 +66,23 @@ class CriterionSerializer(serializers.Serializer):
     days = serializers.IntegerField(allow_null=True, help_text="服务天数(年限条件)")
     required_days = serializers.IntegerField(allow_null=True, help_text="所需天数(年限条件)")
 
+    def to_representation(self, result: eligibility.CriterionResult) -> dict:
+        """The fields above describe the shape (and the schema); a ``CriterionResult`` holds
+        plain values already, written out directly: through DRF's field machinery, 7 criteria
+        × 50 candidates cost a page more than its queries. tests/api/test_eligibility_api.py
+        checks this equals DRF's own rendering."""
+        return {
+            "criterion": str(result.criterion),
+            "label": str(result.label),
+            "met": bool(result.met),
+            "met_on": result.met_on.isoformat() if result.met_on is not None else None,
+            "value": str(result.value),
+            "required": str(result.required),
+            "shortfall": str(result.shortfall) if result.shortfall is not None else None,
+            "days": int(result.days) if result.days is not None else None,
+            "required_days": int(result.required_days) if result.required_days is not None else None,
+        }
+
 
 class CandidateSerializer(serializers.Serializer):
     person = PersonBriefSerializer()

@@ -144,3 +144,24 @@ def test_rules_are_versioned_and_admin_only(officials, client_for):
     assert bad.status_code == 400
     assert "roles" in errors_by_attr(bad)
     assert admin.get("/api/v1/eligibility-rules/no-such-rule/candidates/").status_code == 404
+
+
+def test_criteria_are_written_as_drf_would_write_them(officials):
+    """CriterionSerializer writes its values directly: the same as DRF's field-by-field
+    rendering, for every criterion of every rule, met and unmet, with and without figures."""
+    from rest_framework import serializers
+
+    from api.eligibility import CriterionSerializer
+    from talent import eligibility
+
+    people = [p.pk for group in officials.values() for p in group.values()]
+    results = []
+    for rule in EligibilityRule.objects.filter(is_current=True):
+        for as_of in (dt.date(2012, 1, 1), dt.date(2015, 8, 1)):
+            for evaluation in eligibility.rule_evaluate(rule, as_of=as_of, person_ids=people).values():
+                results.extend(evaluation.criteria)
+    assert {r.met for r in results} == {True, False} and any(r.shortfall for r in results)
+    assert any(r.met_on for r in results) and any(r.days is not None for r in results)
+    serializer = CriterionSerializer()
+    for result in results:
+        assert serializer.to_representation(result) == serializers.Serializer.to_representation(serializer, result)
