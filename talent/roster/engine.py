@@ -4,13 +4,16 @@ One run, inside one transaction:
 
 1. ``CREATE TEMP TABLE roster_raw`` (text columns in the file's order) and ``COPY`` the file
    into it (talent.roster.files streams it);
-2. ``CREATE TEMP TABLE roster_stage AS SELECT …``: every cell cleaned (spaces, full-width
-   characters) and parsed (dates, enumerations, numbers, ID numbers), joined once to the
-   people and divisions it names;
-3. the checks: one ``INSERT INTO roster_err … SELECT`` for all cell checks, then one per rule
-   across rows (agreement, duplicates in the file, overlaps with the file and the registry,
-   jurisdiction);
-4. a commit, only when there is no error: ``INSERT … SELECT`` / ``UPDATE … FROM`` from the
+2. ``roster_dates`` and ``roster_codes``: each distinct cell of the date and division-code
+   columns cleaned and parsed once (a code with its division's level);
+3. ``CREATE TEMP TABLE roster_stage AS SELECT …``: every other cell cleaned (spaces, full-width
+   characters) and parsed (enumerations, numbers, ID numbers), the dates and codes joined
+   from step 2 by the cell's text, the people it names joined once; a column empty in every
+   row is not parsed at all;
+4. the checks: one ``INSERT INTO roster_err … SELECT`` for all cell checks and per-row rules,
+   then one per rule across rows (duplicates in the file, overlaps with the file and the
+   registry, jurisdiction);
+5. a commit, only when there is no error: ``INSERT … SELECT`` / ``UPDATE … FROM`` from the
    staging table into the registry's tables, keyed by ID number.
 
 Nothing here runs per row in Python; the row count only changes how long each statement runs.
@@ -89,9 +92,10 @@ def _tight(expr: str) -> str:
     """Cleaned, full-width characters folded (NFKC) and inner spaces removed: for codes,
     numbers and dates typed with a Chinese input method."""
     # normalize() only where there is something to fold: a cell of ASCII characters has as
-    # many bytes as characters (the cheap test spares most cells the Unicode tables).
+    # many bytes as characters (the cheap test spares most cells the Unicode tables); there,
+    # removing every space is all the cleaning (btrim() would only remove some of them).
     return (
-        f"NULLIF(replace(CASE WHEN octet_length({expr}) = char_length({expr}) THEN btrim({expr}) "
+        f"NULLIF(replace(CASE WHEN octet_length({expr}) = char_length({expr}) THEN {expr} "
         f"ELSE normalize(btrim({expr}, {q(WS)}), NFKC) END, ' ', ''), '')"
     )
 
@@ -112,8 +116,7 @@ DIGITS = "'0123456789'"
 
 
 def all_digits(expr: str) -> str:
-    """A condition: ``expr`` is made of ASCII digits only (cheaper than a regular expression,
-    which PostgreSQL runs on a wide-character copy of the text)."""
+    """A condition: ``expr`` is made of ASCII digits only."""
     return f"ltrim({expr}, {DIGITS}) = ''"
 
 
@@ -137,6 +140,18 @@ def date_sql(p: str) -> str:
     return f"(CASE WHEN {shape} THEN {_make_date(f'{p}[1]::int', f'{p}[2]::int', f'{p}[3]::int')} END)"
 
 
+def ymd_valid_sql(n: str) -> str:
+    """A condition: ``n`` (an int column: year * 10000 + month * 100 + day, month and day
+    below 100) is a day between 1900 and 2100."""
+    return _valid_day(f"({n} / 10000)", f"({n} / 100 % 100)", f"({n} % 100)")
+
+
+def ymd_date_sql(n: str) -> str:
+    """``n`` (year * 10000 + month * 100 + day) -> the date; NULL when there is no such day.
+    ``n`` should be a column: the test reads it a dozen times."""
+    return f"(CASE WHEN {ymd_valid_sql(n)} THEN make_date({n} / 10000, {n} / 100 % 100, {n} % 100) END)"
+
+
 MONTH_ONLY_RE = r"^[0-9]{4}([-/.]|年)[0-9]{1,2}月?$"
 
 
@@ -153,21 +168,21 @@ def check_char_sql(b: str) -> str:
     return f"substr('10X98765432', ({terms}) % 11 + 1, 1)"
 
 
-def id_birth_sql(b: str) -> str:
-    y = f"({_digit(b, 6)} * 1000 + {_digit(b, 7)} * 100 + {_digit(b, 8)} * 10 + {_digit(b, 9)})"
-    m = f"({_digit(b, 10)} * 10 + {_digit(b, 11)})"
-    d = f"({_digit(b, 12)} * 10 + {_digit(b, 13)})"
-    return _make_date(y, m, d)
+def id_ymd_sql(b: str) -> str:
+    """Digits 7–14 of the ID number (as bytes, ``b``) as year * 10000 + month * 100 + day."""
+    digits = " + ".join(f"{_digit(b, 6 + i)} * {10 ** (7 - i)}" for i in range(8))
+    return f"({digits})"
 
 
-def id_error_sql(r: str, b: str, birth: str, check: str) -> str:
-    """The first problem of an ID number (``r`` the text, ``b`` its bytes when well-formed)."""
+def id_error_sql(r: str, b: str, ymd: str, check: str) -> str:
+    """The first problem of an ID number (``r`` the text, ``b`` its bytes when well-formed,
+    ``ymd`` its digits 7–14 as a number, ``check`` the check character it should have)."""
     return (
         f"CASE WHEN {r} IS NULL THEN NULL "
         f"WHEN {b} IS NULL THEN CASE "
         rf"WHEN {r} ~* '^[0-9]+(\.[0-9]+)?e\+?[0-9]+$' THEN 'id_excel_number' "
         f"WHEN {r} ~ '^[0-9]{{15}}$' THEN 'id_old_format' ELSE 'id_malformed' END "
-        f"WHEN {birth} IS NULL THEN 'id_birth_digits' "
+        f"WHEN NOT {ymd_valid_sql(ymd)} THEN 'id_birth_digits' "
         f"WHEN substr({r}, 18, 1) <> {check} THEN 'id_checksum' END"
     )
 
@@ -217,11 +232,13 @@ def _no_progress(stage: str, percent: int) -> None:
 
 class Staging:
     """The staging of one roster in the current transaction. ``prefix`` is the significant
-    part of the importer's jurisdiction ('' = the whole country)."""
+    part of the importer's jurisdiction ('' = the whole country). ``writing``: write() follows
+    the checks (a dry run stages only what the checks read)."""
 
     def __init__(self, cursor, *, kind: str, mode: str, prefix: str, jurisdiction: str | None,
-                 progress: Progress = _no_progress):  # fmt: skip
+                 progress: Progress = _no_progress, writing: bool = False):  # fmt: skip
         self.cursor = cursor
+        self.writing = writing
         self.kind = ImportKind(kind)
         self.mode = ImportMode(mode)
         self.prefix = prefix
@@ -231,15 +248,20 @@ class Staging:
         self.by_key = {c.key: c for c in C.roster_columns(kind)}
         self.present: dict[str, int] = {}  # key -> position in the file
         self.registered = False
+        self.identified = 0  # rows with a valid ID number (build())
+        self.filled: set[str] = set()  # keys of the present columns with at least one cell (build())
         self.pending: list[tuple[str, str, str, str, str]] = []  # per-row checks for flush()
         self.ignored: list[str] = []
 
     def prepare(self) -> None:
         """Session settings for the statements to come. JIT compilation is off: the big
-        expressions of the staging statement would take longer to compile than to run. Temporary
-        tables get more memory when the session has not used one yet (PostgreSQL refuses the
-        change afterwards, and the savepoint keeps the transaction usable)."""
+        expressions of the staging statement would take longer to compile than to run. Sorts
+        and hashes of the checks (one entry per row) get the memory to stay off the disk, for
+        this transaction only. Temporary tables get more memory when the session has not used
+        one yet (PostgreSQL refuses the change afterwards, and the savepoint keeps the
+        transaction usable)."""
         self.run("SET LOCAL jit = off")
+        self.run("SET LOCAL work_mem = '64MB'")
         self.run("SAVEPOINT roster_temp_buffers")
         try:
             self.cursor.execute("SET temp_buffers = '256MB'")
@@ -302,58 +324,108 @@ class Staging:
 
     # --- 2. roster_stage -------------------------------------------------------------------
 
-    def _r(self, key: str) -> str:
-        return f"r_{key}" if key in self.present else "NULL::text"
+    def _filled(self) -> set[str]:
+        """The keys of the columns with at least one cell (COPY reads an empty cell of a CSV as
+        NULL): build() parses only these and writes NULL for the others, as for a column the
+        file lacks. The checks still see every column of the file (a required column left
+        empty is reported on every row)."""
+        keys = list(self.present)
+        self.run(f"SELECT {', '.join(f'count(c{self.present[key]})' for key in keys)} FROM roster_raw")
+        return {key for key, cells in zip(keys, self.cursor.fetchone(), strict=True) if cells}
+
+    def lookups(self) -> None:
+        """roster_dates and roster_codes: every distinct cell of the date columns, and of the
+        division-code columns, cleaned and parsed once (a date as build() would parse it, a
+        code with the level of its division), for build() to join by the cell's text. A roster
+        repeats a few dates and villages on many rows: each is parsed and looked up once."""
+        for kind, table in ((C.DATE, "roster_dates"), (C.DIVISION, "roster_codes")):
+            cells = [f"c{self.present[c.key]}" for c in self.columns if c.type == kind and c.key in self.filled]
+            if not cells:
+                continue
+            union = " UNION ALL ".join(f"SELECT {cell} AS raw FROM roster_raw" for cell in cells)
+            distinct = f"SELECT DISTINCT raw FROM ({union}) u WHERE raw IS NOT NULL"
+            cleaned = f"SELECT raw, {_tight('raw')} AS r FROM ({distinct}) d OFFSET 0"
+            if kind == C.DATE:
+                parts = f"SELECT raw, r, {date_parts_sql('r')} AS p FROM ({cleaned}) c OFFSET 0"
+                select = f"SELECT raw, r, {date_sql('p')} AS v FROM ({parts}) p"
+            else:
+                well_formed = f"char_length(r) = 12 AND {all_digits('r')}"
+                code = f"SELECT raw, r, CASE WHEN {well_formed} THEN r END AS v FROM ({cleaned}) c OFFSET 0"
+                select = f"SELECT c.raw, c.r, c.v, d.level FROM ({code}) c LEFT JOIN talent_division d ON d.code = c.v"
+            self.run(f"CREATE TEMP TABLE {table} ON COMMIT DROP AS {select}")
+            self.run(f"ANALYZE {table}")
 
     def build(self) -> int:
         """roster_stage: one row per non-blank data row, in four levels of one statement (each
         ``OFFSET 0`` keeps the planner from copying a level's expressions into the next):
-        cleaned text, then derived forms (date parts, ID bytes), then parsed values, then the
-        joins to people and divisions."""
+        cleaned text, dates and division codes (joined from ``lookups()``); derived forms (ID
+        bytes); parsed values (the ID number's digits 7–14 as a number); the ID number's birth
+        date and first problem. Then the join to people."""
         self.progress("整理数据", 25)
-        present = [c for c in self.columns if c.key in self.present]
-        clean = []
+        self.filled = filled = self._filled()
+        self.lookups()
+        present = [c for c in self.columns if c.key in filled]
+        clean, joins = [], []
         for column in present:
-            raw = f"c{self.present[column.key]}"
-            tight = column.type in (C.ID_NUMBER, C.DATE, C.INTEGER, C.DIVISION, C.PHONE)
+            raw, key = f"c{self.present[column.key]}", column.key
+            if column.type in (C.DATE, C.DIVISION):
+                table = "roster_dates" if column.type == C.DATE else "roster_codes"
+                joins.append(f"LEFT JOIN {table} x_{key} ON x_{key}.raw = {raw}")
+                clean.append(f"x_{key}.r AS r_{key}, x_{key}.v AS v_{key}")
+                if column.type == C.DIVISION:
+                    clean.append(f"x_{key}.level AS lv_{key}")
+                continue
+            tight = column.type in (C.ID_NUMBER, C.INTEGER, C.PHONE)
             expr = _tight(raw) if tight else _clean(raw)
-            clean.append(f"{'upper(' + expr + ')' if column.type == C.ID_NUMBER else expr} AS r_{column.key}")
-        level0 = f"SELECT _row, {', '.join(clean)} FROM roster_raw OFFSET 0"
-        not_blank = "COALESCE(" + ", ".join(f"l3.r_{c.key}" for c in present) + ") IS NOT NULL"
+            clean.append(f"{'upper(' + expr + ')' if column.type == C.ID_NUMBER else expr} AS r_{key}")
+        level0 = f"SELECT {', '.join(['_row', *clean])} FROM roster_raw {' '.join(joins)} OFFSET 0"
+        not_blank = " OR ".join(f"l3.r_{c.key} IS NOT NULL" for c in present) or "false"
 
-        derived = []
-        for column in present:
-            r = f"r_{column.key}"
-            if column.type == C.DATE:
-                derived.append(f"{date_parts_sql(r)} AS d_{column.key}")
-            elif column.type == C.ID_NUMBER:
-                well_formed = (
-                    f"char_length({r}) = 18 AND {all_digits(f'left({r}, 17)')} "
-                    f"AND {all_digits(f'replace(right({r}, 1), {q(chr(88))}, {q(chr(48))})')}"
-                )
-                derived.append(f"CASE WHEN {well_formed} THEN convert_to({r}, 'UTF8') END AS b_id")
-        level1 = f"SELECT l0.*{''.join(', ' + d for d in derived)} FROM ({level0}) l0 OFFSET 0"
+        # The ID number's bytes when it is 17 digits and a digit or X (the arithmetic below reads
+        # them). A counted repetition ({17}) would take PostgreSQL's slow regular-expression path.
+        well_formed = "octet_length(r_id_number) = 18 AND r_id_number ~ '^[0-9]+X?$'"
+        b_id = f"CASE WHEN {well_formed} THEN convert_to(r_id_number, 'UTF8') END AS b_id"
+        if "id_number" not in filled:
+            b_id = "NULL::bytea AS b_id"
+        level1 = f"SELECT l0.*, {b_id} FROM ({level0}) l0 OFFSET 0"
 
-        parsed = []
+        parsed = []  # level 2: (expression, name), of the filled columns
+        carried = []  # level 3: expressions of level 2's names
+        stage = []  # the staging table's columns, beside the ID number's
         for column in self.columns:
-            key, r = column.key, self._r(column.key)
-            if column.type == C.DATE:
-                value = date_sql(f"d_{key}") if key in self.present else "NULL::date"
-            elif column.type == C.ENUM:
+            key, r = column.key, f"r_{column.key}"
+            if column.type == C.ID_NUMBER:
+                gender = "CASE get_byte(b_id, 16) % 2 WHEN 1 THEN 'male' WHEN 0 THEN 'female' END"  # 17th digit
+                parsed += [(id_ymd_sql("b_id"), "id_ymd"), (check_char_sql("b_id"), "id_check"), ("b_id", "b_id"),
+                           (gender, "id_gender"), (r if key in filled else "NULL::text", r)]  # fmt: skip
+                error = id_error_sql(f"l2.{r}", "l2.b_id", "l2.id_ymd", "l2.id_check")
+                carried += [f"{ymd_date_sql('l2.id_ymd')} AS id_birth", "l2.id_check", "l2.id_gender", f"l2.{r}",
+                            f"{error} AS e_id_number"]  # fmt: skip
+                continue
+            types = {r: "text", f"v_{key}": SQL_TYPE.get(column.type, "text")}
+            if column.type == C.DIVISION:
+                types[f"lv_{key}"] = "text"
+            names = list(types)
+            if key not in filled:
+                # A column the file lacks or leaves empty: NULL, added to the last level only.
+                stage += [f"NULL::{sql_type} AS {name}" for name, sql_type in types.items()]
+                continue
+            carried += [f"l2.{name}" for name in names]
+            stage += [f"l3.{name}" for name in names]
+            if column.type in (C.DATE, C.DIVISION):  # from lookups()
+                parsed += [(name, name) for name in names]
+                continue
+            if column.type == C.ENUM:
                 value = f"({q(json.dumps(C.enum_lookup(column.choices), ensure_ascii=False))}::jsonb ->> {r})"
             elif column.type == C.BOOLEAN:
                 lookup = {w: True for w in C.TRUE_WORDS} | {w: False for w in C.FALSE_WORDS}
                 value = f"({q(json.dumps(lookup, ensure_ascii=False))}::jsonb -> {r})::boolean"
             elif column.type == C.INTEGER:
-                whole = f"split_part({r}, '.', 1)"  # '2010.0' as Excel may write a year
-                value = (
-                    f"(CASE WHEN char_length({whole}) BETWEEN 1 AND 6 AND {all_digits(whole)} "
-                    f"AND rtrim(split_part({r}, '.', 2), '0') = '' AND {r} NOT LIKE '%.%.%' THEN {whole}::int END)"
-                )
-            elif column.type == C.DIVISION:
-                value = f"(CASE WHEN char_length({r}) = 12 AND {all_digits(r)} THEN {r} END)"
+                # '2010.0' as Excel may write a year: 1–6 digits, then optionally a point and zeros.
+                value = f"(CASE WHEN {r} ~ '^[0-9]{{1,6}}([.]0*)?$' THEN split_part({r}, '.', 1)::int END)"
             elif column.type == C.PHONE:
-                mobile = f"char_length({r}) = 11 AND {r} LIKE '1%' AND substr({r}, 2, 1) >= '3' AND {all_digits(r)}"
+                # A mobile number first: PHONE_RE's counted repetitions are several times slower.
+                mobile = f"octet_length({r}) = 11 AND {r} ~ '^1[3-9][0-9]+$'"
                 value = f"(CASE WHEN {mobile} THEN {r} WHEN {r} ~ {q(PHONE_RE)} THEN {r} END)"
             elif column.type == C.LIST:
                 value = (
@@ -363,42 +435,28 @@ class Staging:
                 )
             else:
                 value = r
-            if column.type == C.ID_NUMBER:
-                parsed.append(f"{id_birth_sql('b_id')} AS id_birth")
-                parsed.append(f"{check_char_sql('b_id')} AS id_check")
-                parsed.append(f"b_id, r_{key}")
-                continue
-            parsed.append(f"r_{key}" if key in self.present else f"NULL::text AS r_{key}")
-            cast = SQL_TYPE.get(column.type)
-            parsed.append(f"{value}{'::' + cast if cast and key not in self.present else ''} AS v_{key}")
-        level2 = f"SELECT _row, {', '.join(parsed)} FROM ({level1}) l1 OFFSET 0"
+            parsed += [(r, r), (value, f"v_{key}")]
+        columns2 = ", ".join(expr if expr == name else f"{expr} AS {name}" for expr, name in parsed)
+        level2 = f"SELECT _row, {columns2} FROM ({level1}) l1 OFFSET 0"
+        level3 = f"SELECT l2._row, {', '.join(carried)} FROM ({level2}) l2 OFFSET 0"
 
-        error = id_error_sql("l2.r_id_number", "l2.b_id", "l2.id_birth", "l2.id_check")
-        kept = [p for p in parsed if p != "b_id, r_id_number"] + ["r_id_number"]
-        names = [p.rsplit(" AS ", 1)[-1] for p in kept]
-        carried = ", ".join("l2." + n for n in ["_row", *names])
-        level3 = f"SELECT {carried}, {error} AS e_id_number FROM ({level2}) l2 OFFSET 0"
-
-        joins, picks = [], []
-        for column in self.columns:
-            if column.type == C.DIVISION:
-                alias = f"d_{column.key}"
-                joins.append(f"LEFT JOIN talent_division {alias} ON {alias}.code = l3.v_{column.key}")
-                picks.append(f"{alias}.level AS lv_{column.key}")
+        # The columns every later statement reads come first (a row is decoded up to the last
+        # column a statement needs).
         sql = (
             "CREATE TEMP TABLE roster_stage ON COMMIT DROP AS "
-            "SELECT l3.*, CASE WHEN l3.e_id_number IS NULL THEN l3.r_id_number END AS v_id_number, "
-            "p.id AS person_id, p.id IS NULL AS new_person, p.name AS db_name"
-            f"{''.join(', ' + pick for pick in picks)} "
+            "SELECT l3._row, CASE WHEN l3.e_id_number IS NULL THEN l3.r_id_number END AS v_id_number, "
+            "p.id AS person_id, p.id IS NULL AS new_person, p.name AS db_name, "
+            f"l3.e_id_number, l3.id_birth, l3.id_check, l3.id_gender, l3.r_id_number, {', '.join(stage)} "
             f"FROM ({level3}) l3 "
             "LEFT JOIN talent_person p ON p.id_number = l3.r_id_number AND l3.e_id_number IS NULL "
-            f"{' '.join(joins)} WHERE {not_blank}"
+            f"WHERE {not_blank}"
         )
         self.run(sql)
         rows = self.cursor.rowcount
         self.run("ANALYZE roster_stage (_row, v_id_number, person_id, new_person)")
-        self.run("SELECT EXISTS (SELECT 1 FROM roster_stage WHERE person_id IS NOT NULL)")
-        self.registered = self.cursor.fetchone()[0]  # some rows name people already registered
+        self.run("SELECT count(v_id_number), COALESCE(bool_or(person_id IS NOT NULL), false) FROM roster_stage")
+        # Rows with a valid ID number; some rows name people already registered.
+        self.identified, self.registered = self.cursor.fetchone()
         self.run("CREATE TEMP TABLE roster_err (row int, col text, value text, code text, param text) ON COMMIT DROP")
         return rows
 
@@ -411,6 +469,11 @@ class Staging:
             key = column.key
             r, v = f"s.r_{key}", f"s.v_{key}"
             if key not in self.present:
+                continue
+            if key not in self.filled:
+                # Every cell is empty: only "required" can apply (the other checks need a value).
+                if column.required:
+                    checks.append((key, r, "'required'", "NULL", "true"))
                 continue
             conditions: list[tuple[str, str, str]] = []  # (condition, code, param)
             if column.required:
@@ -452,12 +515,13 @@ class Staging:
                         conditions.append((f"{lv} IS NOT NULL AND {v} NOT LIKE {q(self.prefix + '%')}",
                                            "'outside_jurisdiction'", q(self.jurisdiction)))  # fmt: skip
             elif column.type == C.LIST:
-                conditions.append(
-                    (f"EXISTS (SELECT 1 FROM unnest({v}) x WHERE char_length(x) > {column.max_length})",
-                     "'too_long'", str(column.max_length))
-                )  # fmt: skip
+                longer = f"EXISTS (SELECT 1 FROM unnest({v}) x WHERE char_length(x) > {column.max_length})"
+                conditions.append((f"{v} IS NOT NULL AND {longer}", "'too_long'", str(column.max_length)))
             if column.max_length and column.type != C.LIST:
-                conditions.append((f"char_length({r}) > {column.max_length}", "'too_long'", str(column.max_length)))
+                # A text has at least as many bytes as characters: counting the characters
+                # (a walk through the text) is needed only for a long text.
+                too_long = f"octet_length({r}) > {column.max_length} AND char_length({r}) > {column.max_length}"
+                conditions.append((too_long, "'too_long'", str(column.max_length)))
             if not conditions:
                 continue
             if column.required and conditions[0][1] == "required":
@@ -541,11 +605,10 @@ class Staging:
     def _check_people(self) -> None:
         ok = "s.v_id_number IS NOT NULL"
         self._err("birth_date", f"{ok} AND s.v_birth_date IS NOT NULL AND "
-                  "substr(s.v_id_number, 7, 8) <> to_char(s.v_birth_date, 'YYYYMMDD')",
+                  "s.v_birth_date <> s.id_birth",
                   "'id_birth_mismatch'", "to_char(s.id_birth, 'YYYY-MM-DD')")  # fmt: skip
-        id_gender = "CASE WHEN substr(s.v_id_number, 17, 1)::int % 2 = 1 THEN 'male' ELSE 'female' END"
-        self._err("gender", f"{ok} AND s.v_gender IS NOT NULL AND s.v_gender <> {id_gender}",
-                  "'id_gender_mismatch'", f"CASE {id_gender} WHEN 'male' THEN '男' ELSE '女' END")  # fmt: skip
+        self._err("gender", f"{ok} AND s.v_gender IS NOT NULL AND s.v_gender <> s.id_gender",
+                  "'id_gender_mismatch'", "CASE s.id_gender WHEN 'male' THEN '男' ELSE '女' END")  # fmt: skip
         if "party_joined_on" in self.present:
             self._err("party_joined_on", "s.v_party_joined_on <= s.v_birth_date", "'party_joined_before_birth'")
         # A group record needs its required columns unless the person already has one.
@@ -560,15 +623,16 @@ class Staging:
                           "'group_required'", q(GROUP_LABEL[group]))  # fmt: skip
         # One person on several rows (one per post): the person's own columns must agree, and
         # two rows without a post are the same row twice. Only IDs on several rows are looked
-        # at (usually none).
+        # at (usually none): they are found first, with nothing but a count per ID number.
         own = [c.key for c in self.columns if c.group != C.POST and c.key in self.present]
         signature = "md5(row(" + ", ".join(f"{{t}}.r_{k}" for k in own) + ")::text)"
         post = self._group_filled(C.POST)
         self.run(
             "CREATE TEMP TABLE roster_multi ON COMMIT DROP AS "
-            "SELECT s.v_id_number, min(s._row) AS first_row, "
+            "SELECT s.v_id_number, count(*) AS n, min(s._row) AS first_row, "
             f"min(s._row) FILTER (WHERE NOT {post}) AS first_bare, bool_or({self._placed_here('s')}) AS placed "
-            "FROM roster_stage s WHERE s.v_id_number IS NOT NULL GROUP BY 1 HAVING count(*) > 1"
+            "FROM roster_stage s WHERE s.v_id_number IN (SELECT v_id_number FROM roster_stage "
+            "WHERE v_id_number IS NOT NULL GROUP BY 1 HAVING count(*) > 1) GROUP BY 1"
         )
         self.run("CREATE INDEX ON roster_multi (v_id_number)")
         self.run("ANALYZE roster_multi")
@@ -646,22 +710,31 @@ class Staging:
         if "post_end" in self.present:
             self._err("post_end", "s.v_post_end < s.v_post_start", "'end_before_start'")
         # Rows that make a post: every part valid (errors above are reported; these rows are
-        # checked against each other and the registry).
+        # checked against each other and the registry). The checks of a people roster read only
+        # the posts of registered people and of people on several rows: a dry run keeps those
+        # (write() needs every post).
+        some = ""
+        if self.kind == ImportKind.PEOPLE and not self.writing:
+            some = " AND (s.person_id IS NOT NULL OR s.v_id_number IN (SELECT v_id_number FROM roster_multi))"
         self.run(
             "CREATE TEMP TABLE roster_posts ON COMMIT DROP AS "
             f"SELECT s._row, s.v_id_number, s.person_id, s.v_village AS village, s.v_role AS role, "
             f"s.v_post_start AS start, {end} AS \"end\", COALESCE({reason}, '') AS end_reason "
             "FROM roster_stage s WHERE s.v_id_number IS NOT NULL AND s.v_village IS NOT NULL "
             f"AND s.lv_village = 'village' AND s.v_role IS NOT NULL AND s.v_post_start IS NOT NULL "
-            f"AND ({end} IS NULL OR {end} >= s.v_post_start)"
+            f"AND ({end} IS NULL OR {end} >= s.v_post_start){some}"
         )
         if self.registered:  # classify() looks up the posts of registered people
             self.run("CREATE INDEX ON roster_posts (v_id_number, village, role)")
             self.run("ANALYZE roster_posts")
         # Same person, village and role on several rows (usually none): duplicates and overlaps.
+        # On a people roster only a person on several rows (roster_multi) can have such a group.
+        several = ""
+        if self.kind == ImportKind.PEOPLE:
+            several = " WHERE v_id_number IN (SELECT v_id_number FROM roster_multi)"
         self.run(
             "CREATE TEMP TABLE roster_post_groups ON COMMIT DROP AS SELECT v_id_number, village, role "
-            "FROM roster_posts GROUP BY 1, 2, 3 HAVING count(*) > 1"
+            f"FROM roster_posts{several} GROUP BY 1, 2, 3 HAVING count(*) > 1"
         )
         self.run("ANALYZE roster_post_groups")
         grouped = (
@@ -771,6 +844,11 @@ class Staging:
 
     def classify(self, outcome: Outcome) -> None:
         """new / updated / unchanged: people by person, other kinds by record."""
+        if self.kind == ImportKind.PEOPLE and not self.registered:
+            # Nobody is registered: every person is new, one per ID number.
+            self.run("SELECT COALESCE(sum(n - 1), 0)::int FROM roster_multi")
+            outcome.new, outcome.updated, outcome.unchanged = self.identified - self.cursor.fetchone()[0], 0, 0
+            return
         if self.kind == ImportKind.PEOPLE:
             differs = [self._person_differs()]
             for group in GROUP_TABLE:
@@ -975,6 +1053,8 @@ class Staging:
 
 TEMP_TABLES = (
     "roster_raw",
+    "roster_dates",
+    "roster_codes",
     "roster_stage",
     "roster_err",
     "roster_multi",

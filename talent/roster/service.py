@@ -187,8 +187,11 @@ def _file_outcome(exc: FileError) -> Outcome:
     )
 
 
-def _stage(roster_import: RosterImport, progress: Progress, cursor) -> tuple[Staging, Outcome]:
-    """Load, stage and check the stored file in the current transaction."""
+def _stage(
+    roster_import: RosterImport, progress: Progress, cursor, *, writing: bool = False
+) -> tuple[Staging, Outcome]:
+    """Load, stage and check the stored file in the current transaction (``writing``: for
+    ``Staging.write()`` after the checks)."""
     staging = Staging(
         cursor,
         kind=roster_import.kind,
@@ -196,6 +199,7 @@ def _stage(roster_import: RosterImport, progress: Progress, cursor) -> tuple[Sta
         prefix=_prefix(roster_import),
         jurisdiction=roster_import.jurisdiction_id,
         progress=progress,
+        writing=writing,
     )
     progress("读取文件", 5)
     upload = files.open_upload(roster_import.file.path, roster_import.original_name)
@@ -307,7 +311,7 @@ def import_commit(*, roster_import: RosterImport, actor, progress: Progress | No
                 # PostgreSQL then walks every deferred constraint event queued so far: the
                 # cost per row grows with the rows written (docs/import.md, "History").
                 cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
-                staging, outcome = _stage(roster_import, progress, cursor)
+                staging, outcome = _stage(roster_import, progress, cursor, writing=True)
                 if outcome.error_count:
                     raise _Invalid(outcome)
                 staging.write(outcome)
