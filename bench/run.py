@@ -322,18 +322,11 @@ class Sql:
 # --- Figures ---------------------------------------------------------------------------------
 
 
-def figures_parallel() -> str:
-    """The on-the-fly union is an aggregate over everybody: it gets the parallel workers the
-    service gives its own aggregates, the most favourable plan for the baseline."""
-    from talent.statistics import AGGREGATE_PARALLEL_WORKERS
-
-    return AGGREGATE_PARALLEL_WORKERS
-
-
 def figure_candidates(client, sql: Sql, token: str, plan: Plan, where: Places, as_of: dt.date) -> list[dict]:
     from bench.baselines import candidates_bare_sql, candidates_union_sql
     from talent.eligibility import _uses_facts
     from talent.models import EligibilityRule
+    from talent.statistics import AGGREGATE_PARALLEL_WORKERS
 
     out = []
     for rule in EligibilityRule.objects.filter(is_current=True, active=True).order_by("code"):
@@ -354,7 +347,9 @@ def figure_candidates(client, sql: Sql, token: str, plan: Plan, where: Places, a
             bare_times.append(seconds)
         union_times = []
         for _ in range(plan.union_repeat):
-            union_rows, seconds = sql.timed(union, union_params, parallel=figures_parallel())
+            # An aggregate over everybody: the parallel workers the service gives its own
+            # aggregates, the most favourable plan for the baseline.
+            union_rows, seconds = sql.timed(union, union_params, parallel=AGGREGATE_PARALLEL_WORKERS)
             union_times.append(seconds)
         same = page == [r[0] for r in rows] == [r[0] for r in union_rows]
         out.append(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import models
-from django.db.models import BooleanField, Exists, Func, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 
 from talent import identity
 
@@ -44,21 +44,6 @@ class ScopedQuerySet(models.QuerySet):
         if not scope.prefix:
             return self
         return self.under(scope.prefix)
-
-
-class AnyOf(Func):
-    """``value = ANY(array)``. With an uncorrelated ``ArraySubquery`` PostgreSQL computes the
-    array once, before the query (an InitPlan), and then reads the rows by an index on
-    ``value`` in order, stopping at the end of the page. A join or ``EXISTS`` leaves the order
-    to the planner's estimates, which cannot see which part of a table a condition selects."""
-
-    output_field = BooleanField()
-
-    def as_sql(self, compiler, connection, **extra_context):
-        value, array = self.source_expressions
-        value_sql, value_params = compiler.compile(value)
-        array_sql, array_params = compiler.compile(array)
-        return f"{value_sql} = ANY({array_sql})", (*value_params, *array_params)
 
 
 PROVINCE_DIGITS = identity.LEVEL_DIGITS["province"]

@@ -38,9 +38,30 @@ WHERE ltrim(substr({code}, seg.start + 1, seg.digits - seg.start), '0') <> ''
 """
 
 
-def prefixes(code: str) -> str:
-    return PREFIXES.format(code=code)
+def insert_places(source: str, code: str, person: str, *, on_conflict: str = "") -> str:
+    """INSERT the significant prefixes of ``code`` for ``person``, one row per pair, from
+    ``source`` (a NULL code gives none)."""
+    return (
+        f"INSERT INTO talent_personplace (prefix, person_id)"
+        f" SELECT DISTINCT left({code}, seg.digits), {person} FROM {source}"
+        f" {PREFIXES.format(code=code)} {on_conflict}"
+    )
 
+
+# Every person's places (home, posts, terms) as (person_id, code); LISTED: those of person_ids.
+EVERYBODY = """(
+    SELECT id AS person_id, home_division_id AS code FROM talent_person
+    UNION SELECT person_id, village_id FROM talent_post
+    UNION SELECT person_id, village_id FROM talent_serviceterm
+) AS s"""
+LISTED = """(
+    SELECT p.id AS person_id, p.home_division_id AS code
+    FROM unnest(person_ids) AS i(id) JOIN talent_person p ON p.id = i.id
+    UNION SELECT t.person_id, t.village_id
+    FROM unnest(person_ids) AS i(id) JOIN talent_post t ON t.person_id = i.id
+    UNION SELECT t.person_id, t.village_id
+    FROM unnest(person_ids) AS i(id) JOIN talent_serviceterm t ON t.person_id = i.id
+) AS s"""
 
 FUNCTIONS = f"""
 CREATE OR REPLACE FUNCTION talent_refresh_places(person_ids bigint[]) RETURNS void
@@ -48,29 +69,10 @@ LANGUAGE plpgsql AS $$
 BEGIN
     IF person_ids IS NULL THEN
         DELETE FROM talent_personplace;
-        INSERT INTO talent_personplace (prefix, person_id)
-        SELECT DISTINCT left(s.code, seg.digits), s.person_id
-        FROM (
-            SELECT id AS person_id, home_division_id AS code FROM talent_person
-            WHERE home_division_id IS NOT NULL
-            UNION SELECT person_id, village_id FROM talent_post
-            UNION SELECT person_id, village_id FROM talent_serviceterm
-        ) AS s
-        {prefixes("s.code")};
+        {insert_places(EVERYBODY, "s.code", "s.person_id")};
     ELSE
         DELETE FROM talent_personplace pp USING unnest(person_ids) AS i(id) WHERE pp.person_id = i.id;
-        INSERT INTO talent_personplace (prefix, person_id)
-        SELECT DISTINCT left(s.code, seg.digits), s.person_id
-        FROM (
-            SELECT p.id AS person_id, p.home_division_id AS code
-            FROM unnest(person_ids) AS i(id) JOIN talent_person p ON p.id = i.id
-            WHERE p.home_division_id IS NOT NULL
-            UNION SELECT t.person_id, t.village_id
-            FROM unnest(person_ids) AS i(id) JOIN talent_post t ON t.person_id = i.id
-            UNION SELECT t.person_id, t.village_id
-            FROM unnest(person_ids) AS i(id) JOIN talent_serviceterm t ON t.person_id = i.id
-        ) AS s
-        {prefixes("s.code")};
+        {insert_places(LISTED, "s.code", "s.person_id")};
     END IF;
 END
 $$;
@@ -79,11 +81,7 @@ CREATE OR REPLACE FUNCTION talent_places_on_person() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO talent_personplace (prefix, person_id)
-        SELECT DISTINCT left(n.home_division_id, seg.digits), n.id
-        FROM new_rows AS n
-        {prefixes("n.home_division_id")} AND n.home_division_id IS NOT NULL
-        ON CONFLICT DO NOTHING;
+        {insert_places("new_rows AS n", "n.home_division_id", "n.id", on_conflict="ON CONFLICT DO NOTHING")};
     ELSE
         PERFORM talent_refresh_places(ARRAY(
             SELECT n.id FROM new_rows AS n JOIN old_rows AS o ON o.id = n.id
@@ -98,19 +96,14 @@ CREATE OR REPLACE FUNCTION talent_places_on_record() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO talent_personplace (prefix, person_id)
-        SELECT DISTINCT left(n.village_id, seg.digits), n.person_id
-        FROM new_rows AS n
-        {prefixes("n.village_id")}
-        ON CONFLICT DO NOTHING;
+        {insert_places("new_rows AS n", "n.village_id", "n.person_id", on_conflict="ON CONFLICT DO NOTHING")};
     ELSIF TG_OP = 'DELETE' THEN
         PERFORM talent_refresh_places(ARRAY(SELECT DISTINCT person_id FROM old_rows));
     ELSE
+        -- The people on both sides of a row that moved (village or person).
         PERFORM talent_refresh_places(ARRAY(
-            SELECT o.person_id FROM new_rows AS n JOIN old_rows AS o ON o.id = n.id
-            WHERE n.village_id <> o.village_id OR n.person_id <> o.person_id
-            UNION
-            SELECT n.person_id FROM new_rows AS n JOIN old_rows AS o ON o.id = n.id
+            SELECT DISTINCT unnest(ARRAY[o.person_id, n.person_id])
+            FROM new_rows AS n JOIN old_rows AS o ON o.id = n.id
             WHERE n.village_id <> o.village_id OR n.person_id <> o.person_id));
     END IF;
     RETURN NULL;

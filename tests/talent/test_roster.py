@@ -32,30 +32,15 @@ from tests.talent.test_roster_support import (
     VILLAGE_2,
     codes,
     csv_bytes,
-    editor,
     person_row,
-    places,
     run,
     validate,
     xlsx_bytes,
 )
 
+pytestmark = pytest.mark.usefixtures("media")
+
 D = dt.date.fromisoformat
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture
-def world(db):
-    return places()
-
-
-@pytest.fixture
-def user(world):
-    return editor()
 
 
 # --- A valid roster ------------------------------------------------------------------------

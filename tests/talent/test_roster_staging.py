@@ -26,28 +26,12 @@ from tests.talent.test_roster_support import (
     VILLAGE_2,
     codes,
     csv_bytes,
-    editor,
     person_row,
-    places,
     run,
     validate,
 )
 
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture
-def world(db):
-    return places()
-
-
-@pytest.fixture
-def user(world):
-    return editor()
-
+pytestmark = pytest.mark.usefixtures("media")
 
 # --- The documented rules, in Python -----------------------------------------------------------
 
