@@ -746,3 +746,57 @@ def test_staff_account_filters(tree, client_for):
     assert staff(role=["editor", "viewer"]) == pks(a_editor, t_viewer)
     assert staff(personal_data="true", within=CITY) == pks(t_viewer, b_admin)
     assert staff(username="county") == pks(a_editor, b_admin)
+
+
+# --- Binding only the filters a request names (api.filtersets.FilterSet) -------------------
+
+NAMED_QUERIES = [
+    "name=张",
+    f"within={COUNTY_A}&group=village_cadre&role=party_secretary&on=2015-06-30",
+    "group=returnee&group=rural_talent&gender=female&ethnicity=han",
+    "age_min=30&age_max=50&as_of=2015-01-01",
+    "birth_date_after=1980-01-01&birth_date_before=1990-12-31&ordering=-name",
+    "role_class=chief&key_university=true&education=bachelor",
+    f"q=桐木&home_division={CITY}&mobility_channel=civil_service",
+    "batch_year=2010&graduate_status=serving&talent_category=production&created_after=2020-01-01T00:00:00Z",
+    # invalid values: the same errors whichever filters are bound
+    "age_min=-1&on=yesterday&within=4301&key_university=maybe&gender=x",
+]
+
+
+@pytest.mark.parametrize("query", NAMED_QUERIES)
+def test_binding_only_the_named_filters_changes_nothing(db, query):
+    """The same query (or the same errors) as with every filter bound, from fewer filters."""
+    from django.http import QueryDict
+
+    from api.filtersets import PersonFilterSet
+
+    data = QueryDict(query)
+    named = PersonFilterSet(data, queryset=Person.objects.all(), named_only=True)
+    every = PersonFilterSet(data, queryset=Person.objects.all())
+    assert len(named.filters) < len(every.filters) == len(PersonFilterSet.base_filters)
+    assert named.is_valid() == every.is_valid()
+    if named.is_valid():
+        assert str(named.qs.query) == str(every.qs.query)
+    else:
+        assert named.errors == every.errors
+
+
+def test_a_parameter_or_its_suffixed_form_names_a_filter(db):
+    from django.http import QueryDict
+
+    from api.filtersets import PersonFilterSet
+
+    data = QueryDict("role=party_secretary&birth_date_after=1980-01-01&page=2&on=2015-06-30")
+    bound = PersonFilterSet(data, queryset=Person.objects.all(), named_only=True)
+    assert set(bound.filters) == {"role", "birth_date_after", "on"}
+
+
+def test_the_browsable_filter_form_offers_every_filter(reader):
+    from api.filtersets import PersonFilterSet
+
+    response = reader.get("/api/v1/people/", {"name": "张"}, HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    page = response.content.decode()
+    missing = [name for name in PersonFilterSet.base_filters if f'name="{name}"' not in page]
+    assert not missing
