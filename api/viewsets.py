@@ -230,7 +230,7 @@ class PersonViewSet(RegistryViewSet):
         "rural_talent",
     ).prefetch_related(
         # current_posts and groups (village_cadre): a person's posts with their villages
-        Prefetch("posts", queryset=Post.objects.select_related("village").order_by("start")),
+        Prefetch("posts", queryset=Post.objects.select_related("village").order_by("start", "id")),
     )
     serializer_class = serializers.PersonSerializer
     filterset_class = filtersets.PersonFilterSet
@@ -243,7 +243,7 @@ class PersonViewSet(RegistryViewSet):
             # one query, PostgreSQL hashed all 44,000 divisions of the province for them (6 ms
             # on a quiet machine, 20 ms on a busy one) rather than probe 300 keys.
             queryset = queryset.prefetch_related(None).prefetch_related(
-                Prefetch("posts", queryset=Post.objects.order_by("start")), "posts__village"
+                Prefetch("posts", queryset=Post.objects.order_by("start", "id")), "posts__village"
             )
         return queryset
 

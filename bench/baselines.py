@@ -134,7 +134,7 @@ PERSON_ROWS = """
 """
 POSTS_OF = """
     SELECT x.*, v.code, v.name, v.level FROM talent_post x JOIN talent_division v ON v.code = x.village_id
-    WHERE x.person_id = ANY(%(ids)s) ORDER BY x.person_id, x.start
+    WHERE x.person_id = ANY(%(ids)s) ORDER BY x.person_id, x.start, x.id
 """
 
 
@@ -170,7 +170,7 @@ PERSON_DETAIL_POSTS = """
     FROM talent_post x JOIN talent_division v ON v.code = x.village_id
     WHERE x.person_id = %(id)s AND x.village_id LIKE %(prefix)s
       AND x.start <= %(on)s AND (x."end" IS NULL OR x."end" >= %(on)s)
-    ORDER BY x.start
+    ORDER BY x.start, x.id
 """
 
 
