@@ -13,7 +13,7 @@ it with examples.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+import functools
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.expressions import ArraySubquery
@@ -24,7 +24,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.db.models.lookups import Exact, GreaterThan
 from django.forms.models import model_to_dict
 
-from talent.choices import EDUCATION_RANK, GRADE_RANK, Education, Grade, Group, RoleClass
+from talent.choices import EDUCATION_RANK, GRADE_RANK, AssessmentKind, Education, Grade, Group, RoleClass
 from talent.dates import age_on, anniversary, latest_birth_date_for_age
 from talent.models import Assessment, EligibilityFact, EligibilityRule, Person, Post
 from talent.querysets import group_q
@@ -337,26 +337,27 @@ def _service_criterion(key, label, spans, years, as_of, met_on, *, continuous=Fa
     return CriterionResult(key, label, met, met_on, value, required_text, shortfall, days, required_days)
 
 
+@functools.cache
+def _good_grades(grade: str) -> frozenset[str]:
+    return frozenset(grades_at_least(grade))
+
+
 def _assessment_criterion(rule, grades: dict[int, str], as_of: dt.date) -> CriterionResult:
-    good = set(grades_at_least(rule.min_assessment_grade))
+    good = _good_grades(rule.min_assessment_grade)
     label = Grade(rule.min_assessment_grade).label
+    window = rule.assessment_years  # the last N years, or None: every year on record
 
-    def failures(year: int) -> list[str]:
-        years = (
-            range(year - rule.assessment_years, year)
-            if rule.assessment_years is not None
-            else sorted(y for y in grades if y < year)
-        )
-        out = []
-        for y in years:
-            grade = grades.get(y)
-            if grade is None and rule.assessment_years is not None and not rule.missing_assessment_ok:
-                out.append(f"{y}年缺少年度考核结果")
-            elif grade is not None and grade not in good:
-                out.append(f"{y}年为{Grade(grade).label}")
-        return out
+    def failure(year: int) -> str | None:
+        grade = grades.get(year)
+        if grade is None:
+            return f"{year}年缺少年度考核结果" if window is not None and not rule.missing_assessment_ok else None
+        return None if grade in good else f"{year}年为{Grade(grade).label}"
 
-    failing = failures(as_of.year)
+    if window is not None:
+        years = range(as_of.year - window, as_of.year)
+    else:
+        years = sorted(y for y in grades if y < as_of.year)
+    failing = [text for text in (failure(y) for y in years) if text]
     required = (
         f"最近{rule.assessment_years}年年度考核均为{label}以上"
         if rule.assessment_years is not None
@@ -364,9 +365,15 @@ def _assessment_criterion(rule, grades: dict[int, str], as_of: dt.date) -> Crite
     )
     met_on = None
     if not failing:
+        # The earliest year (not before 1980) from which the test held every year up to now.
+        # A year earlier, the window gains the year ``first - 1 - window`` and loses one that
+        # passed; with every year on record (or an empty window) it gains nothing.
         first = as_of.year
-        while first > 1980 and not failures(first - 1):
-            first -= 1
+        if not window:
+            first = min(first, 1980)
+        else:
+            while first > 1980 and failure(first - 1 - window) is None:
+                first -= 1
         met_on = dt.date(first, 1, 1)
     value = "符合" if not failing else ";".join(failing)
     return CriterionResult("assessment", "年度考核", not failing, met_on, value, required, "；".join(failing) or None)
@@ -384,6 +391,13 @@ def rule_evaluate(rule: EligibilityRule, *, as_of: dt.date, person_ids: list[int
         Group.RETURNEE: "EXISTS (SELECT 1 FROM talent_returnee x WHERE x.person_id = p.id)",
         Group.RURAL_TALENT: "EXISTS (SELECT 1 FROM talent_ruraltalent x WHERE x.person_id = p.id)",
     }[rule.applies_to]
+    # Annual assessments as [[year, grade], …], when the rule asks for them.
+    grades_sql = (
+        "(SELECT array_agg(ARRAY[a.year::text, a.grade]) FROM talent_assessment a"
+        " WHERE a.person_id = p.id AND a.kind = %(annual)s)"
+        if rule.min_assessment_grade
+        else "NULL"
+    )
     sql = f"""
         SELECT p.id, p.birth_date, p.education, {group_sql} AS in_group,
                (SELECT range_agg(t.period) FROM talent_serviceterm t WHERE t.person_id = p.id) AS terms,
@@ -391,23 +405,26 @@ def rule_evaluate(rule: EligibilityRule, *, as_of: dt.date, person_ids: list[int
                  WHERE x.person_id = p.id AND (x.role = ANY(%(roles)s) OR x.role_class = ANY(%(roles)s))) AS role_spans,
                (SELECT range_agg(x.period) FROM talent_post x
                  WHERE x.person_id = p.id AND x.role_class = %(current)s) AS class_spans,
+               {grades_sql} AS grades,
                f.service_met_on, f.role_met_on
         FROM talent_person p
         LEFT JOIN talent_eligibilityfact f ON f.person_id = p.id AND f.rule_id = %(rule)s
         WHERE p.id = ANY(%(ids)s)
-    """  # the interpolated part is one of the fixed strings above
-    params = {"roles": roles, "current": rule.current_role_class, "rule": rule.pk, "ids": list(person_ids)}
+    """  # the interpolated parts are the fixed strings above
+    params = {
+        "roles": roles,
+        "current": rule.current_role_class,
+        "rule": rule.pk,
+        "ids": list(person_ids),
+        "annual": AssessmentKind.ANNUAL,
+    }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    grades: dict[int, dict[int, str]] = defaultdict(dict)
-    if rule.min_assessment_grade:
-        annual = Assessment.objects.filter(person_id__in=person_ids, kind="annual")
-        for person_id, year, grade in annual.values_list("person_id", "year", "grade"):
-            grades[person_id][year] = grade
 
     out = {}
-    for pid, birth_date, education, in_group, terms, role_spans, class_spans, service_met_on, role_met_on in rows:
+    for row in rows:
+        pid, birth_date, education, in_group, terms, role_spans, class_spans, grades, service_met_on, role_met_on = row
         criteria = []
         if rule.applies_to:
             label = Group(rule.applies_to).label
@@ -427,7 +444,8 @@ def rule_evaluate(rule: EligibilityRule, *, as_of: dt.date, person_ids: list[int
                                    role_met_on, continuous=rule.role_service_continuous)
             )  # fmt: skip
         if rule.min_assessment_grade:
-            criteria.append(_assessment_criterion(rule, grades.get(pid, {}), as_of))
+            by_year = {int(year): grade for year, grade in grades or []}
+            criteria.append(_assessment_criterion(rule, by_year, as_of))
         if rule.max_age is not None:
             age = age_on(birth_date, as_of)
             ok = age <= rule.max_age
