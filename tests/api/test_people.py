@@ -173,3 +173,21 @@ def test_history_of_group_records_is_part_of_the_person(world, client_for):
     history = editor.get(f"/api/v1/people/{person.pk}/history/").json()
     last = history[-1]
     assert {c["field"]: c["after"] for c in last["changes"]} == {"graduate_official.status": "ended"}
+
+
+@pytest.mark.parametrize("path", ["/api/v1/people/{id}/", "/api/v1/people/?within={village}"])
+def test_posts_begun_the_same_day_come_in_id_order(world, client_for, path):
+    from talent.models import Post
+    from tests import factories
+
+    county = world["a"]
+    person = factories.person_make(home_division=county.village)
+    first = factories.post_make(person=person, village=county.village, role="party_secretary", start="2014-01-01")
+    second = factories.post_make(person=person, village=county.village, role="committee_director", start="2014-02-01")
+    # Moved to the same day: the row and its index entry are written anew, after the second's,
+    # where a scan of the table or of the (person, start) index meets them first.
+    Post.objects.filter(pk=first.pk).update(start=dt.date(2014, 2, 1))
+    reader = client_for("viewer", COUNTY_A)
+    body = reader.get(path.format(id=person.pk, village=county.village.code)).json()
+    shown = body if "id" in body else next(row for row in body["results"] if row["id"] == person.pk)
+    assert [p["id"] for p in shown["current_posts"]] == [first.pk, second.pk]
