@@ -92,6 +92,17 @@ class CandidateSerializer(serializers.Serializer):
     )
     criteria = CriterionSerializer(many=True)
 
+    def to_representation(self, row: dict) -> dict:
+        """Written directly, as CriterionSerializer's are (the person through its own
+        serializer); tests/api/test_eligibility_api.py checks this equals DRF's rendering."""
+        criterion = self.fields["criteria"].child
+        return {
+            "person": self.fields["person"].to_representation(row["person"]),
+            "eligible": bool(row["eligible"]),
+            "eligible_on": row["eligible_on"].isoformat() if row["eligible_on"] is not None else None,
+            "criteria": [criterion.to_representation(result) for result in row["criteria"]],
+        }
+
 
 class RuleEvaluationSerializer(serializers.Serializer):
     rule = serializers.CharField(source="rule.code", help_text="规则代码")
@@ -198,7 +209,8 @@ class EligibilityRuleViewSet(viewsets.ModelViewSet):
             )
         else:
             selected = eligibility.not_eligible_people(rule, as_of=as_of, people=people)
-        page = self.paginate_queryset(selected.order_by("id"))
+        # The brief's columns only: the page's people are shown as PersonBriefSerializer shows them.
+        page = self.paginate_queryset(selected.only(*PersonBriefSerializer.Meta.fields).order_by("id"))
         upcoming_on = {p.pk: getattr(p, "upcoming_on", None) for p in page}
         evaluations = eligibility.rule_evaluate(rule, as_of=as_of, person_ids=[p.pk for p in page])
         rows = []

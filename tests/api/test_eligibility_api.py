@@ -165,3 +165,29 @@ def test_criteria_are_written_as_drf_would_write_them(officials):
     serializer = CriterionSerializer()
     for result in results:
         assert serializer.to_representation(result) == serializers.Serializer.to_representation(serializer, result)
+
+
+@pytest.mark.parametrize("status", ["eligible", "upcoming", "not_eligible"])
+def test_candidates_are_written_as_drf_would_write_them(officials, client_for, monkeypatch, status):
+    """CandidateSerializer writes its rows directly: the same pages as with DRF's
+    field-by-field rendering, for every rule on two dates."""
+    from rest_framework import serializers
+
+    from api.eligibility import CandidateSerializer
+
+    reader = client_for("viewer", "430000000000", personal_data=True)
+
+    def pages() -> list[dict]:
+        out = []
+        for rule in EligibilityRule.objects.filter(is_current=True).order_by("code"):
+            for as_of in ("2012-01-01", "2015-08-01"):
+                params = {"as_of": as_of, "status": status, "horizon_days": 3650}
+                response = reader.get(f"/api/v1/eligibility-rules/{rule.code}/candidates/", params)
+                assert response.status_code == 200, response.content
+                out.append(response.json())
+        return out
+
+    written = pages()
+    assert any(page["results"] for page in written)
+    monkeypatch.setattr(CandidateSerializer, "to_representation", serializers.Serializer.to_representation)
+    assert pages() == written
