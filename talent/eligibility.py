@@ -391,21 +391,26 @@ def rule_evaluate(rule: EligibilityRule, *, as_of: dt.date, person_ids: list[int
         Group.RETURNEE: "EXISTS (SELECT 1 FROM talent_returnee x WHERE x.person_id = p.id)",
         Group.RURAL_TALENT: "EXISTS (SELECT 1 FROM talent_ruraltalent x WHERE x.person_id = p.id)",
     }[rule.applies_to]
-    # Annual assessments as [[year, grade], …], when the rule asks for them.
+    # Each part is read only when the rule has the criterion that explains it.
+    terms_sql = "(SELECT range_agg(t.period) FROM talent_serviceterm t WHERE t.person_id = p.id)"
+    role_spans_sql = (
+        "(SELECT range_agg(x.period) FROM talent_post x"
+        " WHERE x.person_id = p.id AND (x.role = ANY(%(roles)s) OR x.role_class = ANY(%(roles)s)))"
+    )
+    class_spans_sql = (
+        "(SELECT range_agg(x.period) FROM talent_post x WHERE x.person_id = p.id AND x.role_class = %(current)s)"
+    )
+    # Annual assessments as [[year, grade], …].
     grades_sql = (
         "(SELECT array_agg(ARRAY[a.year::text, a.grade]) FROM talent_assessment a"
         " WHERE a.person_id = p.id AND a.kind = %(annual)s)"
-        if rule.min_assessment_grade
-        else "NULL"
     )
     sql = f"""
         SELECT p.id, p.birth_date, p.education, {group_sql} AS in_group,
-               (SELECT range_agg(t.period) FROM talent_serviceterm t WHERE t.person_id = p.id) AS terms,
-               (SELECT range_agg(x.period) FROM talent_post x
-                 WHERE x.person_id = p.id AND (x.role = ANY(%(roles)s) OR x.role_class = ANY(%(roles)s))) AS role_spans,
-               (SELECT range_agg(x.period) FROM talent_post x
-                 WHERE x.person_id = p.id AND x.role_class = %(current)s) AS class_spans,
-               {grades_sql} AS grades,
+               {terms_sql if rule.min_service_years is not None else "NULL"} AS terms,
+               {role_spans_sql if rule.min_role_years is not None else "NULL"} AS role_spans,
+               {class_spans_sql if rule.current_role_class else "NULL"} AS class_spans,
+               {grades_sql if rule.min_assessment_grade else "NULL"} AS grades,
                f.service_met_on, f.role_met_on
         FROM talent_person p
         LEFT JOIN talent_eligibilityfact f ON f.person_id = p.id AND f.rule_id = %(rule)s
