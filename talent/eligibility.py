@@ -96,8 +96,10 @@ def facts_rebuild(*, rule_ids: list[int] | None = None) -> None:
 # --- Selection in the database -------------------------------------------------------------
 
 
-def grades_at_least(grade: str) -> list[str]:
-    return [g for g in Grade if GRADE_RANK[g] >= GRADE_RANK[Grade(grade)]]
+@functools.cache
+def grades_at_least(grade: str) -> frozenset[str]:
+    """Computed once per grade: the explanation asks for each person of a page."""
+    return frozenset(g for g in Grade if GRADE_RANK[g] >= GRADE_RANK[Grade(grade)])
 
 
 def educations_at_least(education: str) -> list[str]:
@@ -337,13 +339,8 @@ def _service_criterion(key, label, spans, years, as_of, met_on, *, continuous=Fa
     return CriterionResult(key, label, met, met_on, value, required_text, shortfall, days, required_days)
 
 
-@functools.cache
-def _good_grades(grade: str) -> frozenset[str]:
-    return frozenset(grades_at_least(grade))
-
-
 def _assessment_criterion(rule, grades: dict[int, str], as_of: dt.date) -> CriterionResult:
-    good = _good_grades(rule.min_assessment_grade)
+    good = grades_at_least(rule.min_assessment_grade)
     label = Grade(rule.min_assessment_grade).label
     window = rule.assessment_years  # the last N years, or None: every year on record
 
