@@ -93,6 +93,25 @@ def division_get_or_make(code: str, **overrides: Any) -> Division:
     return existing if existing is not None else division_make(code, **overrides)
 
 
+# Two cities of 湖南 with a county and a township each (长沙市: 岳麓区, 开福区; 株洲市: 荷塘区).
+TWO_CITIES = [
+    ("430000000000", "湖南省"),
+    ("430100000000", "长沙市"),
+    ("430104000000", "岳麓区"),
+    ("430104100000", "莲花镇"),
+    ("430105000000", "开福区"),
+    ("430105100000", "捞刀河镇"),
+    ("430200000000", "株洲市"),
+    ("430202000000", "荷塘区"),
+    ("430202100000", "仙庾镇"),
+]
+
+
+def divisions_make(pairs: Iterable[tuple[str, str]]) -> dict[str, Division]:
+    """(code, name) pairs, parents first: each division by code, made if missing."""
+    return {code: division_get_or_make(code, name=name) for code, name in pairs}
+
+
 def division_tree() -> dict[str, Division]:
     """Province, city, county, township, a village (村委会) and a community (居委会): the tree of
     ``DEFAULT_TREE``. Safe to call more than once in a test."""
@@ -219,6 +238,19 @@ def post_make(**overrides: Any) -> Post:
     post.full_clean()
     post.save()
     return post
+
+
+def posts_copy(rows: Iterable[tuple]) -> None:
+    """Posts (person_id, village_id, role, start, end, end_reason) written by COPY, as
+    seed_demo and roster imports write them: the statement triggers see one bulk insert."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(
+            'COPY talent_post (person_id, village_id, role, start, "end", end_reason) FROM STDIN'
+        ) as copy:
+            for row in rows:
+                copy.write_row(row)
 
 
 # --- Assessments, trainings, ventures ------------------------------------------------------

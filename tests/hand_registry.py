@@ -9,24 +9,21 @@ from __future__ import annotations
 import datetime as dt
 
 from talent.models import MobilityEvent, Returnee, RuralTalent
-from tests.factories import division_get_or_make, graduate_make, person_make, post_make, venture_make
+from tests.factories import (
+    TWO_CITIES,
+    division_get_or_make,
+    divisions_make,
+    graduate_make,
+    person_make,
+    post_make,
+    venture_make,
+)
 
 AS_OF = dt.date(2014, 12, 31)
 
 
 def hand_registry() -> dict:
-    for code, name in [
-        ("430000000000", "湖南省"),
-        ("430100000000", "长沙市"),
-        ("430104000000", "岳麓区"),
-        ("430104100000", "莲花镇"),
-        ("430105000000", "开福区"),
-        ("430105100000", "捞刀河镇"),
-        ("430200000000", "株洲市"),
-        ("430202000000", "荷塘区"),
-        ("430202100000", "仙庾镇"),
-    ]:
-        division_get_or_make(code, name=name)
+    divisions_make(TWO_CITIES)
     v = {
         "A1": division_get_or_make("430104100201", name="桐木村"),
         "A2": division_get_or_make("430104100202", name="黄金村"),

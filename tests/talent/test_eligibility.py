@@ -15,7 +15,15 @@ from django.db import connection
 from talent import eligibility
 from talent.choices import ROLE_CLASS, Role
 from talent.models import Assessment, EligibilityFact, EligibilityRule, Person, Post, ServiceTerm
-from tests.factories import graduate_make, id_number_for, person_make, post_make, term_make, village_make
+from tests.factories import (
+    graduate_make,
+    id_number_for,
+    person_make,
+    post_make,
+    posts_copy,
+    term_make,
+    village_make,
+)
 
 VECTORS = json.loads((Path(__file__).parent.parent / "data" / "eligibility-vectors.json").read_text())["cases"]
 D = dt.date.fromisoformat
@@ -171,12 +179,10 @@ def test_facts_stay_current_after_every_kind_of_write(db):
     Post.objects.filter(person=person).delete()
     _assert_facts_fresh()
     # bulk load (COPY)
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(
-            'COPY talent_post (person_id, village_id, role, start, "end", end_reason) FROM STDIN'
-        ) as copy:
-            copy.write_row((person.pk, village.code, "party_secretary", D("2013-01-01"), None, ""))
-            copy.write_row((person.pk, village.code, "committee_director", D("2012-06-01"), D("2014-01-01"), "other"))
+    posts_copy([
+        (person.pk, village.code, "party_secretary", D("2013-01-01"), None, ""),
+        (person.pk, village.code, "committee_director", D("2012-06-01"), D("2014-01-01"), "other"),
+    ])  # fmt: skip
     _assert_facts_fresh()
     # rule edit
     eligibility.rule_save(code="township-institution-post", data={"role_service_continuous": True}, actor=None)

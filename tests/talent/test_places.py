@@ -7,13 +7,20 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from django.db import connection
-
 from talent import rules
 from talent.choices import Role
 from talent.models import Division, Person, PersonPlace, Post, ServiceTerm
 from talent.places import places_rebuild
-from tests.factories import division_get_or_make, graduate_make, person_make, post_make, user_make
+from tests.factories import (
+    TWO_CITIES,
+    division_get_or_make,
+    divisions_make,
+    graduate_make,
+    person_make,
+    post_make,
+    posts_copy,
+    user_make,
+)
 
 D = dt.date.fromisoformat
 SEGMENTS = ((0, 2), (2, 4), (4, 6), (6, 9), (9, 12))
@@ -45,22 +52,9 @@ def assert_places_fresh():
 def tree() -> dict[str, Division]:
     """Two counties of one city and a county of another city, a township and two villages in
     each, and a township directly under a city without counties (its county segment is 00)."""
-    out = {}
-    for code, name in [
-        ("430000000000", "湖南省"),
-        ("430100000000", "长沙市"),
-        ("430104000000", "岳麓区"),
-        ("430104100000", "莲花镇"),
-        ("430105000000", "开福区"),
-        ("430105100000", "捞刀河镇"),
-        ("430200000000", "株洲市"),
-        ("430202000000", "荷塘区"),
-        ("430202100000", "仙庾镇"),
-        ("440000000000", "广东省"),
-        ("441900000000", "东莞市"),
-        ("441900003000", "东城街道"),
-    ]:
-        out[code] = division_get_or_make(code, name=name)
+    out = divisions_make(
+        [*TWO_CITIES, ("440000000000", "广东省"), ("441900000000", "东莞市"), ("441900003000", "东城街道")]
+    )
     for code in ["430104100201", "430104100202", "430105100201", "430105100202", "430202100201", "430202100202",
                  "441900003001"]:  # fmt: skip
         out[code] = division_get_or_make(code, name=f"村{code[-3:]}")
@@ -113,14 +107,10 @@ def test_places_follow_every_kind_of_write(db):
     assert_places_fresh()
 
     # bulk load (COPY), as seed_demo and roster imports write
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(
-            'COPY talent_post (person_id, village_id, role, start, "end", end_reason) FROM STDIN'
-        ) as copy:
-            copy.write_row((homeless.pk, "430104100201", "party_secretary", D("2013-01-01"), None, ""))
-            copy.write_row(
-                (homeless.pk, "430105100201", "committee_director", D("2012-06-01"), D("2014-01-01"), "other")
-            )
+    posts_copy([
+        (homeless.pk, "430104100201", "party_secretary", D("2013-01-01"), None, ""),
+        (homeless.pk, "430105100201", "committee_director", D("2012-06-01"), D("2014-01-01"), "other"),
+    ])  # fmt: skip
     assert_places_fresh()
 
     # a village merged into another (every record that pointed at it is moved)
