@@ -8,6 +8,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Prefetch
+from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import viewsets
@@ -40,6 +41,7 @@ from talent.models import (
     Training,
     Venture,
 )
+from talent.person_read import person_read
 
 PERSONAL_FIELDS = {"id_number": mask_id_number, "phone": mask_phone}
 # Actions whose answer is one record: their responses carry its ETag.
@@ -246,6 +248,23 @@ class PersonViewSet(RegistryViewSet):
                 Prefetch("posts", queryset=Post.objects.order_by("start", "id")), "posts__village"
             )
         return queryset
+
+    def get_object(self):
+        # A person's detail, the registry's most frequent read, in two statements written out
+        # (talent.person_read: the same instances the queryset reads, 3 ms less Python). With
+        # query parameters (filters on a detail) it goes through the queryset.
+        if self.action != "retrieve" or self.request.query_params:
+            return super().get_object()
+        try:
+            pk = int(self.kwargs[self.lookup_url_kwarg or self.lookup_field])
+        except ValueError:
+            raise Http404 from None
+        person = person_read(pk, prefix=scope_for(self.request.user).prefix)
+        if person is None:
+            raise Http404
+        self.check_object_permissions(self.request, person)
+        self._etag_instance = person
+        return person
 
     @extend_schema(
         summary="人员在各项资格规则下的情况 Eligibility of a person under every active rule",

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from talent.models import Person
-from tests.api.conftest import COUNTY_A, errors_by_attr
+from tests.api.conftest import CITY, COUNTY_A, COUNTY_B, errors_by_attr
 from tests.factories import id_number_for
 
 NEW_PERSON_BIRTH = dt.date(1990, 3, 15)
@@ -191,3 +191,41 @@ def test_posts_begun_the_same_day_come_in_id_order(world, client_for, path):
     body = reader.get(path.format(id=person.pk, village=county.village.code)).json()
     shown = body if "id" in body else next(row for row in body["results"] if row["id"] == person.pk)
     assert [p["id"] for p in shown["current_posts"]] == [first.pk, second.pk]
+
+
+@pytest.mark.parametrize(
+    ("role", "jurisdiction", "personal_data"),
+    [("viewer", COUNTY_A, False), ("viewer", COUNTY_A, True), ("editor", CITY, False), ("viewer", COUNTY_B, False)],
+)
+def test_detail_read_answers_as_the_queryset_does(world, client_for, monkeypatch, role, jurisdiction, personal_data):
+    """PersonViewSet reads a detail with talent.person_read; the generic path (the queryset,
+    RegistryViewSet.get_object) must give the same status, ETag, body and audit records."""
+    from api.viewsets import PersonViewSet, RegistryViewSet
+    from talent.models import PersonalDataRead, Returnee, RuralTalent
+    from tests import factories
+
+    a, b = world["a"], world["b"]
+    # A post in the other county (shown only within it), the other group records, an ended post.
+    factories.post_make(person=a.person, village=b.village, role="committee_member", start="2015-01-01")
+    ended = {"start": "2011-01-01", "end": "2013-12-31"}
+    factories.post_make(person=a.other, village=a.village, role="committee_member", **ended)
+    Returnee.objects.create(person=a.other, previous_city="深圳", returned_on=dt.date(2015, 3, 1))
+    RuralTalent.objects.create(person=b.other, category="production", specialties=["油茶"])
+    client = client_for(role, jurisdiction, personal_data=personal_data)
+    paths = [f"/api/v1/people/{person.pk}/" for person in (a.person, a.other, b.person, b.other)]
+    paths += ["/api/v1/people/0/", "/api/v1/people/abc/", f"/api/v1/people/{10**20}/"]
+
+    def answers():
+        before = PersonalDataRead.objects.count()
+        shown = []
+        for path in paths:
+            response = client.get(path)
+            shown.append((path, response.status_code, response.get("ETag"), response.json()))
+        return shown, PersonalDataRead.objects.count() - before
+
+    written_out, audited = answers()
+    monkeypatch.setattr(PersonViewSet, "get_object", RegistryViewSet.get_object)
+    assert answers() == (written_out, audited)
+    # The city reads all four; a county its two and, for 开福, 岳麓's person by their post there.
+    assert [status for _, status, *_ in written_out].count(200) == {CITY: 4, COUNTY_A: 2, COUNTY_B: 3}[jurisdiction]
+    assert audited == (2 if personal_data else 0)
