@@ -6,16 +6,19 @@ and the row version annotation would, for one id: the same model instances, rela
 filled, so the same serializer renders them. The ORM spends about 3 ms of Python building,
 compiling and reading those two queries on a 2-core machine, against 0.4 ms for the
 statements themselves; a person's detail is the registry's most frequent read
-(docs/benchmarks.md, "Person detail"). The columns come from the models' own field lists, so a
-new field is read without touching this module; tests/talent/test_person_read.py holds the
-answer equal to the ORM's for every person of the demo data and every kind of account.
+(docs/benchmarks.md, "Person detail"). The columns come from the models' own field lists
+(talent.rows); tests/talent/test_person_read.py holds the answer equal to the ORM's for every
+person of the demo data, within the whole country and each level of division.
 """
 
 from __future__ import annotations
 
+import functools
+
 from django.db import connection
 
 from talent.models import Division, GraduateOfficial, Person, PersonPlace, Post, Returnee, RuralTalent
+from talent.rows import Columns
 
 # A person's one-to-one group records, keyed by the person: (reverse accessor, model, alias).
 GROUP_RECORDS = (
@@ -26,41 +29,15 @@ GROUP_RECORDS = (
 BIGINT_MAX = 2**63 - 1
 
 
-class _Columns:
-    """A model's concrete columns as read under a table alias, and instances built from the
-    matching slice of a row (with the fields' database converters, as the ORM applies)."""
-
-    def __init__(self, model, alias: str):
-        self.model = model
-        fields = model._meta.concrete_fields
-        quote = connection.ops.quote_name
-        self.sql = ", ".join(f"{alias}.{quote(field.column)}" for field in fields)
-        self.names = [field.attname for field in fields]
-        self.converters = [
-            (index, converters)
-            for index, field in enumerate(fields)
-            if (converters := field.get_db_converters(connection))
-        ]
-        self.width = len(fields)
-        self.pk_index = fields.index(model._meta.pk)
-
-    def instance(self, row, start: int):
-        values = list(row[start : start + self.width])
-        for index, converters in self.converters:
-            for convert in converters:
-                values[index] = convert(values[index], None, connection)
-        return self.model.from_db(connection.alias, self.names, values)
-
-
 class _Statements:
-    """Built on first use (the models' fields and the connection's quoting are needed)."""
+    """The two statements and their columns, built once, on first use."""
 
     def __init__(self):
         quote = connection.ops.quote_name
-        self.person = _Columns(Person, "p")
-        self.groups = [(name, _Columns(model, alias)) for name, model, alias in GROUP_RECORDS]
-        self.post = _Columns(Post, "x")
-        self.village = _Columns(Division, "v")
+        self.person = Columns(Person, "p")
+        self.groups = [(name, Columns(model, alias)) for name, model, alias in GROUP_RECORDS]
+        self.post = Columns(Post, "x")
+        self.village = Columns(Division, "v")
         joins = "\n".join(
             f"LEFT JOIN {quote(model._meta.db_table)} {alias} ON {alias}.{quote(model._meta.pk.column)} = p.id"
             for _, model, alias in GROUP_RECORDS
@@ -88,19 +65,18 @@ class _Statements:
             ORDER BY x.start, x.id"""
 
 
-_statements: _Statements | None = None
+@functools.cache
+def _statements() -> _Statements:
+    return _Statements()
 
 
 def person_read(pk: int, *, prefix: str) -> Person | None:
     """The person ``pk`` if they are within ``prefix`` ('' for the whole country), with their
     group records, their posts (start, then id) and the posts' villages, and ``row_version``;
     None when there is no such person there."""
-    global _statements
     if not 0 < pk <= BIGINT_MAX:
         return None
-    if _statements is None:
-        _statements = _Statements()
-    statements = _statements
+    statements = _statements()
     params = {"id": pk, "prefix": prefix}
     with connection.cursor() as cursor:
         cursor.execute(statements.row + (statements.within if prefix else ""), params)
@@ -115,8 +91,7 @@ def person_read(pk: int, *, prefix: str) -> Person | None:
     person.row_version = row[at]
     at += 1
     for name, columns in statements.groups:
-        present = row[at + columns.pk_index] is not None  # the LEFT JOIN found the record
-        record = columns.instance(row, at) if present else None
+        record = columns.instance(row, at) if columns.present(row, at) else None
         at += columns.width
         # As select_related leaves it: a missing record is cached as None (reading it raises
         # RelatedObjectDoesNotExist without a query), a present one points back to the person.

@@ -53,6 +53,37 @@ def test_token_users_without_staff_account(world):
     assert client(None, key="0" * 40).get("/api/v1/people/").status_code == 401
 
 
+def test_token_read_gives_what_the_queryset_gives(world, client_for):
+    """api.authentication.token_read: the token, its user and their staff account with every
+    column and the related caches of ``select_related("user", "user__staff")``, in one query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.authtoken.models import Token
+
+    from api.authentication import token_read
+
+    def values(instance):
+        return {field.attname: getattr(instance, field.attname) for field in type(instance)._meta.concrete_fields}
+
+    def snapshot(token):
+        try:
+            account = values(token.user.staff)
+        except type(token.user).staff.RelatedObjectDoesNotExist:
+            account = None
+        return values(token), values(token.user), account, token.user.staff.user is token.user if account else None
+
+    with_account = client_for("editor", COUNTY_A, personal_data=True).user
+    tokens = [Token.objects.get(user=with_account), Token.objects.create(user=user_make(is_superuser=True))]
+    for token in tokens:
+        expected = snapshot(Token.objects.select_related("user", "user__staff").get(key=token.key))
+        with CaptureQueriesContext(connection) as queries:
+            read = token_read(token.key, Token)
+            assert snapshot(read) == expected
+        assert len(queries.captured_queries) == 1
+    assert snapshot(tokens[0])[2]["role"] == "editor" and snapshot(tokens[1])[2] is None
+    assert token_read("0" * 40, Token) is None
+
+
 def test_viewer_reads_but_cannot_write(world, client_for):
     viewer = client_for("viewer")
     assert viewer.get("/api/v1/people/").status_code == 200
