@@ -3,6 +3,7 @@ one transaction, jurisdiction check); a "brief" form of each nests inside the ot
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from functools import cached_property
 
@@ -33,6 +34,38 @@ from talent.models import (
 )
 
 
+class FieldsBuiltOnce:
+    """Serializer mixin: when rendering, the fields are built (from the model, with a deep copy
+    of the declared ones) once per class, and each serializer binds shallow copies of them.
+    Building them cost a person's detail more than reading the person did (docs/benchmarks.md,
+    "Person detail"). A serializer given data (a write), and everything nested in it, builds its
+    own, as DRF does: validation never meets a shared field.
+
+    A copy shares only what a field is built with (choices, validators, error messages, a
+    related field's queryset, which DRF clones before each use). A nested serializer's copy
+    builds its own fields (copies again, if it uses this mixin); a nested list's child is
+    copied and made the copy's."""
+
+    _prototypes: dict[type, dict] = {}
+
+    def get_fields(self):
+        if hasattr(self.root, "initial_data"):
+            return super().get_fields()
+        prototypes = FieldsBuiltOnce._prototypes.get(type(self))
+        if prototypes is None:
+            prototypes = FieldsBuiltOnce._prototypes[type(self)] = super().get_fields()
+        return {name: _unbound_copy(field) for name, field in prototypes.items()}
+
+
+def _unbound_copy(field):
+    clone = copy.copy(field)
+    clone.__dict__.pop("fields", None)  # a nested serializer's, built for the copy
+    if isinstance(field, serializers.ListSerializer):
+        clone.child = _unbound_copy(field.child)
+        clone.child.parent = clone  # bound as the prototype's child was (name ''), to the copy
+    return clone
+
+
 class RecordSerializer(serializers.ModelSerializer):
     """Base for registry records: writes call talent.rules.record_save."""
 
@@ -55,7 +88,7 @@ class RecordSerializer(serializers.ModelSerializer):
 # --- Divisions -----------------------------------------------------------------------------
 
 
-class DivisionBriefSerializer(serializers.ModelSerializer):
+class DivisionBriefSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     class Meta:
         model = Division
         fields = ["code", "name", "level"]
@@ -109,19 +142,19 @@ class PersonBriefSerializer(serializers.ModelSerializer):
         return super().to_representation(instance)
 
 
-class GraduateOfficialSerializer(serializers.ModelSerializer):
+class GraduateOfficialSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     class Meta:
         model = GraduateOfficial
         fields = ["batch_year", "selected_on", "status"]
 
 
-class ReturneeSerializer(serializers.ModelSerializer):
+class ReturneeSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     class Meta:
         model = Returnee
         fields = ["previous_city", "previous_occupation", "returned_on"]
 
 
-class RuralTalentSerializer(serializers.ModelSerializer):
+class RuralTalentSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     class Meta:
         model = RuralTalent
         fields = ["category", "specialties", "title_level", "operation_scale"]
@@ -133,7 +166,7 @@ def _role_class_field() -> serializers.ChoiceField:
     return serializers.ChoiceField(choices=RoleClass.choices, read_only=True, help_text="职务类别(由职务决定)")
 
 
-class PostBriefSerializer(serializers.ModelSerializer):
+class PostBriefSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     village = DivisionBriefSerializer(read_only=True)
     role_class = _role_class_field()
 
@@ -149,7 +182,7 @@ GROUP_SERIALIZERS = {
 }
 
 
-class PersonSerializer(serializers.ModelSerializer):
+class PersonSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     """A person with their group records; create and edit both in one request. Sending a
     group as null removes it; leaving it out keeps it as it is."""
 
