@@ -41,7 +41,7 @@ from talent.models import (
     Training,
     Venture,
 )
-from talent.person_read import person_read
+from talent.person_read import person_read, posts_read
 
 PERSONAL_FIELDS = {"id_number": mask_id_number, "phone": mask_phone}
 # Actions whose answer is one record: their responses carry its ETag.
@@ -241,13 +241,16 @@ class PersonViewSet(RegistryViewSet):
     def get_queryset(self):
         queryset = super().get_queryset()
         if self.action == "list":
-            # A page's posts (300 for 50 people), then their villages by primary key: joined in
-            # one query, PostgreSQL hashed all 44,000 divisions of the province for them (6 ms
-            # on a quiet machine, 20 ms on a busy one) rather than probe 300 keys.
-            queryset = queryset.prefetch_related(None).prefetch_related(
-                Prefetch("posts", queryset=Post.objects.order_by("start", "id")), "posts__village"
-            )
+            queryset = queryset.prefetch_related(None)  # the page's posts: paginate_queryset
         return queryset
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if self.action == "list" and page is not None:
+            # current_posts and groups (village_cadre): the page's posts, then their villages,
+            # in two statements written out (talent.person_read.posts_read; 1.7 ms less).
+            posts_read(page)
+        return page
 
     def get_object(self):
         # A person's detail, the registry's most frequent read, in two statements written out

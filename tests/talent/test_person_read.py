@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from api.conditional import row_version
 from talent.models import GraduateOfficial, Person, Post, Returnee, RuralTalent
-from talent.person_read import person_read
+from talent.person_read import person_read, posts_read
 from tests.factories import person_make
 
 GROUPS = {"graduate_official": GraduateOfficial, "returnee": Returnee, "rural_talent": RuralTalent}
@@ -85,6 +85,29 @@ def test_every_person_reads_as_the_queryset_reads_them(seeded):
             seen_groups.update(name for name, record in shown["groups"].items() if record)
             seen_posts += len(shown["posts"])
     assert seen_groups == set(GROUPS) and seen_posts  # the data had every kind of record
+
+
+def test_pages_posts_read_as_the_prefetch_reads_them(seeded):
+    """posts_read on pages of 50 (and on an empty page) against the prefetch of the people list."""
+    prefetch = Prefetch("posts", queryset=Post.objects.order_by("start", "id"))
+    expected = {
+        person.pk: [(_values(post), _values(post.village)) for post in person.posts.all()]
+        for person in Person.objects.prefetch_related(prefetch, "posts__village")
+    }
+    ids = sorted(expected)
+    posts_read([])
+    for start in range(0, len(ids), 50):
+        page = list(Person.objects.filter(pk__in=ids[start : start + 50]).order_by("id"))
+        with CaptureQueriesContext(connection) as queries:
+            posts_read(page)
+            shown = {
+                person.pk: [(_values(post), _values(post.village)) for post in person.posts.all()]
+                for person in page
+                if all(post.person is person for post in person.posts.all())
+            }
+        assert len(queries.captured_queries) == 2
+        assert shown == {pk: expected[pk] for pk in ids[start : start + 50]}
+    assert sum(map(len, expected.values())) and any(not posts for posts in expected.values())
 
 
 def test_nobody_by_an_id_that_names_no_one(seeded):
