@@ -65,15 +65,17 @@ class _Statements:
             JOIN {quote(Division._meta.db_table)} v ON v.code = x.village_id
             WHERE x.person_id = %(id)s
             ORDER BY x.start, x.id"""
-        # A page's: the posts of all its people, then their villages by code. Joined in one
-        # statement, PostgreSQL hashed every division of the province for a few dozen posts.
+        # A page's: the posts of all its people, then their villages by code (an array the
+        # division's key is probed with: joined, PostgreSQL hashed every division of the
+        # province for a few dozen posts).
         self.page_posts = f"""
             SELECT {self.post.sql} FROM {quote(Post._meta.db_table)} x
             WHERE x.person_id = ANY(%(ids)s)
             ORDER BY x.person_id, x.start, x.id"""
-        self.villages = f"""
+        self.page_villages = f"""
             SELECT {self.village.sql} FROM {quote(Division._meta.db_table)} v
-            WHERE v.code = ANY(%(codes)s)"""
+            WHERE v.code = ANY(ARRAY(SELECT x.village_id FROM {quote(Post._meta.db_table)} x
+                                     WHERE x.person_id = ANY(%(ids)s)))"""
 
 
 @functools.cache
@@ -90,12 +92,12 @@ def person_read(pk: int, *, prefix: str) -> Person | None:
     statements = _statements()
     params = {"id": pk, "prefix": prefix}
     with connection.cursor() as cursor:
-        cursor.execute(statements.row + (statements.within if prefix else ""), params)
+        cursor.execute(_together(statements.row + (statements.within if prefix else ""), statements.posts), params)
         row = cursor.fetchone()
-        if row is None:
-            return None
-        cursor.execute(statements.posts, params)
+        cursor.nextset()
         post_rows = cursor.fetchall()
+    if row is None:
+        return None
 
     person = statements.person.instance(row, 0)
     at = statements.person.width
@@ -128,19 +130,25 @@ def posts_read(people: list[Person]) -> None:
     statements = _statements()
     by_person: dict[int, list[Post]] = {person.pk: [] for person in people}
     with connection.cursor() as cursor:
-        cursor.execute(statements.page_posts, {"ids": list(by_person)})
+        cursor.execute(_together(statements.page_posts, statements.page_villages), {"ids": list(by_person)})
         posts = [statements.post.instance(row, 0) for row in cursor.fetchall()]
+        cursor.nextset()
         villages: dict[str, Division] = {}
-        if posts:
-            cursor.execute(statements.villages, {"codes": sorted({post.village_id for post in posts})})
-            for row in cursor.fetchall():
-                village = statements.village.instance(row, 0)
-                villages[village.pk] = village
+        for row in cursor.fetchall():
+            village = statements.village.instance(row, 0)
+            villages[village.pk] = village
     for post in posts:
         Post.village.field.set_cached_value(post, villages[post.village_id])
         by_person[post.person_id].append(post)
     for person in people:
         _posts_attach(person, by_person[person.pk])
+
+
+def _together(*statements: str) -> str:
+    """Statements sent in one query, one round trip (their results follow one another:
+    ``cursor.nextset()``). Django's PostgreSQL cursors bind parameters on the client, which
+    allows it; each statement is still planned and run on its own."""
+    return ";\n".join(statements)
 
 
 def _posts_attach(person: Person, posts: list[Post]) -> None:
