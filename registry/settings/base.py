@@ -132,6 +132,9 @@ DATABASES["default"]["OPTIONS"]["options"] = "-c pgtrigger.ignore={}"
 # them back for their statement.
 DB_PARALLEL_WORKERS = env_int("DB_PARALLEL_WORKERS", 0)
 DATABASES["default"]["OPTIONS"]["options"] += f" -c max_parallel_workers_per_gather={DB_PARALLEL_WORKERS}"
+# Parameters are bound on the client (Django's default; no "server_side_binding" option): the
+# hot reads send two statements in one query, one round trip (talent/person_read.py).
+
 # A read replica for the report builders' long aggregate queries (registry/routers.py).
 DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
 if DATABASE_REPLICA_URL:
