@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from api.conditional import row_version
 from talent.models import GraduateOfficial, Person, Post, Returnee, RuralTalent
-from talent.person_read import person_read, posts_read
+from talent.person_read import page_read, person_read
 from tests.factories import person_make
 
 GROUPS = {"graduate_official": GraduateOfficial, "returnee": Returnee, "rural_talent": RuralTalent}
@@ -24,8 +24,9 @@ def _values(instance) -> dict:
     return {field.attname: getattr(instance, field.attname) for field in type(instance)._meta.concrete_fields}
 
 
-def _snapshot(person: Person) -> dict:
-    """Everything a detail shows of the person, read without a query."""
+def _snapshot(person: Person, *, version: bool = True) -> dict:
+    """Everything a detail (or, without the version, a page) shows of the person, read without
+    a query."""
     groups = {}
     for name in GROUPS:
         try:
@@ -34,7 +35,7 @@ def _snapshot(person: Person) -> dict:
             groups[name] = None
     return {
         "person": _values(person),
-        "row_version": person.row_version,
+        "row_version": person.row_version if version else None,
         "groups": groups,
         "posts": [(_values(post), _values(post.village), post.person is person) for post in person.posts.all()],
         "state": (person._state.adding, person._state.db),
@@ -87,27 +88,25 @@ def test_every_person_reads_as_the_queryset_reads_them(seeded):
     assert seen_groups == set(GROUPS) and seen_posts  # the data had every kind of record
 
 
-def test_pages_posts_read_as_the_prefetch_reads_them(seeded):
-    """posts_read on pages of 50 (and on an empty page) against the prefetch of the people list."""
+def test_pages_read_as_the_people_list_queryset_reads_them(seeded):
+    """page_read on pages of 50 (and on an empty page) against select_related and the prefetch."""
     prefetch = Prefetch("posts", queryset=Post.objects.order_by("start", "id"))
-    expected = {
-        person.pk: [(_values(post), _values(post.village)) for post in person.posts.all()]
-        for person in Person.objects.prefetch_related(prefetch, "posts__village")
-    }
+    people = Person.objects.select_related(*GROUPS).prefetch_related(prefetch, "posts__village")
+    expected = {person.pk: _snapshot(person, version=False) for person in people}
     ids = sorted(expected)
-    posts_read([])
+    page_read([])
     for start in range(0, len(ids), 50):
         page = list(Person.objects.filter(pk__in=ids[start : start + 50]).order_by("id"))
         with CaptureQueriesContext(connection) as queries:
-            posts_read(page)
-            shown = {
-                person.pk: [(_values(post), _values(post.village)) for post in person.posts.all()]
-                for person in page
-                if all(post.person is person for post in person.posts.all())
-            }
-        assert len(queries.captured_queries) == 1  # the posts, then their villages: one round trip
+            page_read(page)
+            shown = {person.pk: _snapshot(person, version=False) for person in page}
+        assert len(queries.captured_queries) == 1  # the group records, posts, villages: one round trip
         assert shown == {pk: expected[pk] for pk in ids[start : start + 50]}
-    assert sum(map(len, expected.values())) and any(not posts for posts in expected.values())
+    assert {name for snapshot in expected.values() for name, record in snapshot["groups"].items() if record} == set(
+        GROUPS
+    )
+    assert any(snapshot["posts"] for snapshot in expected.values())
+    assert any(not snapshot["posts"] for snapshot in expected.values())
 
 
 def test_nobody_by_an_id_that_names_no_one(seeded):
