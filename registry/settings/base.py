@@ -118,6 +118,9 @@ else:
     from registry.embedded import embedded_database
 
     DATABASES = {"default": embedded_database(BASE_DIR / ".pgdata")}
+# Django's PostgreSQL backend, with a health check that asks the socket before the server
+# (registry/postgresql/base.py).
+DATABASES["default"]["ENGINE"] = "registry.postgresql"
 # An unreachable server fails a request after this many seconds (503) instead of holding the
 # worker until the operating system gives up on the connection.
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 5)
@@ -140,6 +143,7 @@ DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=env_int("CONN_MAX_AGE", 60))
     DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"]["OPTIONS"])
+    DATABASES["replica"]["ENGINE"] = DATABASES["default"]["ENGINE"]
 DATABASE_ROUTERS = ["registry.routers.ReportReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
