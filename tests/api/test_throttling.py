@@ -159,3 +159,29 @@ def test_counts_are_shared_by_every_process_in_redis(transactional_db, world, cl
         assert len(keys) == 1 and int(client.get(keys[0])) == 17
         assert 0 < client.ttl(keys[0]) <= 3601  # the window's key expires with the window
         client.delete(*keys)
+
+
+def test_a_window_is_counted_by_one_script_that_outlives_a_script_flush(db):
+    """SET NX EX and INCR in one script: the count from 1, the window's expiry on the key, the
+    value readable through the cache; after SCRIPT FLUSH (as after a Redis restart) the script
+    is loaded again and counting goes on."""
+    import redis
+    from django.core.cache import caches
+
+    from api.throttling import _count
+
+    prefix = f"count-test-{time.monotonic_ns()}"
+    backend = "django.core.cache.backends.redis.RedisCache"
+    with (
+        redis_url() as url,
+        override_settings(CACHES={"default": {"BACKEND": backend, "LOCATION": url, "KEY_PREFIX": prefix}}),
+    ):
+        key = "throttle:user:tabc:1"
+        assert [_count(key, timeout=61) for _ in range(3)] == [1, 2, 3]
+        server = redis.Redis.from_url(url)
+        full_key = caches["default"].make_and_validate_key(key)
+        assert 59 <= server.ttl(full_key) <= 61
+        server.script_flush()
+        assert _count(key, timeout=61) == 4
+        assert caches["default"].get(key) == 4
+        server.delete(full_key)
