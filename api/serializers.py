@@ -3,7 +3,6 @@ one transaction, jurisdiction check); a "brief" form of each nests inside the ot
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from functools import cached_property
 
@@ -58,7 +57,10 @@ class FieldsBuiltOnce:
 
 
 def _unbound_copy(field):
-    clone = copy.copy(field)
+    # What copy.copy does for a field (a new object of its class with its attributes), without
+    # the pickling protocol it goes through: three times faster, 29 fields per detail.
+    clone = object.__new__(type(field))
+    clone.__dict__.update(field.__dict__)
     clone.__dict__.pop("fields", None)  # a nested serializer's, built for the copy
     if isinstance(field, serializers.ListSerializer):
         clone.child = _unbound_copy(field.child)
@@ -138,8 +140,18 @@ class PersonBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "gender", "birth_date", "id_number"]
 
     def to_representation(self, instance):
+        """The five fields written as DRF writes them, directly: a candidates page shows 50
+        people, and DRF's field-by-field rendering cost it about 1 ms.
+        tests/api/test_serializers.py compares the two for readers with and without the
+        personal-data right; a field added to Meta fails that test until it is written here."""
         audit.note_person_shown(self.context, instance)  # full ID number: recorded (api/audit.py)
-        return super().to_representation(instance)
+        return {
+            "id": instance.id,
+            "name": instance.name,
+            "gender": instance.gender,
+            "birth_date": instance.birth_date.isoformat(),
+            "id_number": self.fields["id_number"].to_representation(instance.id_number),
+        }
 
 
 class GraduateOfficialSerializer(FieldsBuiltOnce, serializers.ModelSerializer):

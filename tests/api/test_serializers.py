@@ -1,6 +1,7 @@
 """api.serializers.FieldsBuiltOnce: serializers that bind copies of fields built once per class
 render exactly what serializers that build their own render, for each reader, however the
-renderings of different readers interleave; writes still build their own fields."""
+renderings of different readers interleave; writes still build their own fields. The brief of
+a person, written directly, is what DRF's field-by-field rendering writes."""
 
 from __future__ import annotations
 
@@ -60,6 +61,26 @@ def test_people_render_as_with_fields_built_each_time(seeded, monkeypatch):
     shown = {row["id_number"] for row in once}
     assert any("*" in number for number in shown) and any("*" not in number for number in shown)
     assert {len(row["current_posts"]) for row in once} > {0}  # posts within the reader's reach
+
+
+def test_the_brief_is_written_as_drf_writes_it(seeded):
+    """PersonBriefSerializer writes its fields directly: the same as DRF's rendering, masked or
+    not by the reader, and each full ID number shown is noted for the audit either way."""
+    home = Person.objects.order_by("id").values_list("home_division_id", flat=True).first()
+    readers = [
+        _context("viewer", "430000000000", personal_data=False),
+        _context("viewer", home[:4].ljust(12, "0"), personal_data=True),
+    ]
+    people = list(Person.objects.order_by("id")[:300])
+    for reader in readers:
+        serializer = PersonBriefSerializer(context=reader)
+        written = [serializer.to_representation(person) for person in people]
+        full = reader["request"].user.staff.personal_data
+        noted = getattr(reader["request"]._request, "_personal_data_read", None)
+        assert (noted.person_ids if noted else set()) == ({p.pk for p in people} if full else set())
+        assert written == [serializers.ModelSerializer.to_representation(serializer, p) for p in people]
+        assert list(written[0]) == PersonBriefSerializer.Meta.fields
+        assert all(("*" not in row["id_number"]) is full for row in written)
 
 
 class _VentureFounders(FieldsBuiltOnce, serializers.ModelSerializer):
