@@ -190,7 +190,7 @@ class EligibilityRuleViewSet(viewsets.ModelViewSet):
         cursor_ordering=("id",),  # people, not rules
     )
     def candidates(self, request, *args, **kwargs):
-        rule = EligibilityRule.objects.filter(code=kwargs["code"], is_current=True).first()
+        rule = eligibility.current_rule(kwargs["code"])
         if rule is None:
             raise NotFound()
         query = CandidateQuerySerializer(data=request.query_params)

@@ -141,6 +141,27 @@ def test_rule_edit_adds_a_version_and_rebuilds_facts(db):
     assert eligibility.rule_save(code=old.code, data={"min_service_years": 5}, actor=None).pk == new.pk
 
 
+def test_current_rule_reads_what_the_queryset_reads(db):
+    """current_rule, written out, gives the instance the ORM gives: every field of every
+    seeded rule, the new version after an edit (roles and all), None for an unknown code."""
+
+    def fields(rule):
+        return {f.attname: getattr(rule, f.attname) for f in EligibilityRule._meta.concrete_fields}
+
+    codes = list(EligibilityRule.objects.filter(is_current=True).values_list("code", flat=True))
+    assert len(codes) >= 3
+    eligibility.rule_save(
+        code=codes[0], data={"max_age": 44, "roles": [Role.PARTY_SECRETARY, Role.COMMITTEE_DIRECTOR]}, actor=None
+    )
+    for code in codes:
+        read = eligibility.current_rule(code)
+        expected = EligibilityRule.objects.filter(code=code, is_current=True).first()
+        assert type(read) is EligibilityRule and not read._state.adding and read._state.db == "default"
+        assert fields(read) == fields(expected)
+    assert eligibility.current_rule(codes[0]).version == 2
+    assert eligibility.current_rule("no-such-rule") is None
+
+
 # --- Facts equal a from-scratch computation after every kind of write -----------------------
 
 
