@@ -73,7 +73,7 @@ PLANS = {
         rebuild_repeat=2,
     ),
     "province": Plan(
-        repeat=40,
+        repeat=200,
         union_repeat=3,
         duration=30,
         reports=3,
