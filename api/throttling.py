@@ -114,22 +114,15 @@ def _count(key: str, *, timeout: int) -> int:
     backend = caches["default"]
     if isinstance(backend, RedisCache):
         full_key = backend.make_and_validate_key(key)
-        client = _redis_client(backend._cache, backend._cache._get_connection_pool(write=True))
+        script = _count_script(backend._cache, backend._cache._get_connection_pool(write=True))
         # An integer is stored as such by Django's Redis serializer: INCR and cache.get agree.
-        return int(_count_script(client)(keys=[full_key], args=[timeout]))
+        return int(script(keys=[full_key], args=[timeout]))
     try:
         backend.add(key, 0, timeout=timeout)
         return backend.incr(key)
     except ValueError:  # expired between add and incr: this request starts the count
         backend.add(key, 1, timeout=timeout)
         return 1
-
-
-@functools.lru_cache(maxsize=16)
-def _redis_client(cache_client, pool):
-    """A Redis client on the cache's connection pool, made once: Django's ``get_client`` makes
-    a new one per call, which cost more (0.1 ms) than the round trip it is for."""
-    return cache_client._client(connection_pool=pool)
 
 
 COUNT_SCRIPT = """
@@ -139,10 +132,12 @@ return redis.call('INCR', KEYS[1])
 
 
 @functools.lru_cache(maxsize=16)
-def _count_script(client):
-    """The counting script on ``client``: sent by its digest (EVALSHA), loaded again by
-    redis-py when the server does not know it (a restart, SCRIPT FLUSH)."""
-    return client.register_script(COUNT_SCRIPT)
+def _count_script(cache_client, pool):
+    """The counting script on a Redis client of the cache's connection pool, both made once
+    (Django's ``get_client`` makes a new client per call, which cost more, 0.1 ms, than the
+    round trip it is for). Sent by its digest (EVALSHA), loaded again by redis-py when the
+    server does not know it (a restart, SCRIPT FLUSH)."""
+    return cache_client._client(connection_pool=pool).register_script(COUNT_SCRIPT)
 
 
 class FixedWindowThrottle(BaseThrottle):

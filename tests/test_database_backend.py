@@ -4,6 +4,7 @@ anything else pending on the socket goes to Django's own SELECT 1."""
 
 from __future__ import annotations
 
+import select
 import time
 
 import pytest
@@ -68,8 +69,6 @@ def test_a_connection_the_server_closed_is_not_usable(kept, server_checks):
 
 
 def test_a_notification_pending_on_the_socket_is_left_to_the_server_check(kept, server_checks):
-    import select
-
     with kept.cursor() as cursor:
         cursor.execute("LISTEN registry_backend_test")
     other = connections.create_connection("default")
