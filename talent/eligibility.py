@@ -16,18 +16,17 @@ import datetime as dt
 import functools
 from dataclasses import dataclass, field
 
-from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import BooleanField, Count, DateField, Exists, F, Func, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce, Greatest
-from django.db.models.lookups import Exact, GreaterThan
+from django.db.models import DateField, F, Func, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Greatest
+from django.db.models.lookups import GreaterThan
 from django.forms.models import model_to_dict
 
 from talent.choices import EDUCATION_RANK, GRADE_RANK, AssessmentKind, Education, Grade, Group, RoleClass
 from talent.dates import age_on, anniversary, latest_birth_date_for_age
 from talent.models import Assessment, EligibilityFact, EligibilityRule, Person, Post
-from talent.querysets import group_q
+from talent.querysets import Condition, group_q, group_sql
 from talent.rows import Columns
 
 RULE_FIELDS = [
@@ -48,6 +47,11 @@ RULE_FIELDS = [
 ]
 
 UNKNOWN_RULE = "资格规则 {code} 不存在。"
+
+# The tables the conditions below read (talent.querysets.Condition).
+FACTS = EligibilityFact._meta.db_table
+POSTS = Post._meta.db_table
+ASSESSMENTS = Assessment._meta.db_table
 
 
 # --- Rules as data -------------------------------------------------------------------------
@@ -131,27 +135,22 @@ def _group_q(rule: EligibilityRule) -> Q:
 def _facts_q(rule: EligibilityRule, as_of: dt.date) -> Q:
     """The service criteria met on ``as_of`` and, with them, the age limit: ``met_during``
     holds the days on which both do, so the GiST index finds the few people near eligibility
-    without reading everyone who ever held a post."""
-    if not _uses_facts(rule):
-        return Q()
-    facts = EligibilityFact.objects.filter(rule=rule, met_during__contains=as_of).values("person_id")
-    return Q(AnyOf(F("pk"), ArraySubquery(facts)))
+    without reading everyone who ever held a post.
 
-
-class AnyOf(Func):
-    """``value = ANY(array)``. With an uncorrelated ``ArraySubquery`` PostgreSQL computes the
-    array once, before the query (an InitPlan), and then reads people by their primary key in
+    ``id = ANY(ARRAY(…))``: the array does not depend on the person, so PostgreSQL computes it
+    once, before the query (an InitPlan), and then reads people by their primary key in
     order, stopping at the end of the page. A join or ``EXISTS`` leaves the order to the
     planner's estimate of how many facts a rule has on a date, which cannot see that rules
     differ: for a rule met by a hundred people it walked every fact of every rule instead."""
-
-    output_field = BooleanField()
-
-    def as_sql(self, compiler, connection, **extra_context):
-        value, array = self.source_expressions
-        value_sql, value_params = compiler.compile(value)
-        array_sql, array_params = compiler.compile(array)
-        return f"{value_sql} = ANY({array_sql})", (*value_params, *array_params)
+    if not _uses_facts(rule):
+        return Q()
+    return Q(
+        Condition(
+            f"{{person}} = ANY(ARRAY(SELECT f.person_id FROM {FACTS} f WHERE f.rule_id = %s AND f.met_during @> %s))",
+            [rule.pk, as_of],
+            person="pk",
+        )
+    )
 
 
 def _dated_criteria(rule: EligibilityRule, day: dt.date | str) -> dict[str, Q]:
@@ -171,10 +170,12 @@ def _dated_criteria(rule: EligibilityRule, day: dt.date | str) -> dict[str, Q]:
     if rule.min_education:
         out["education"] = Q(education__in=educations_at_least(rule.min_education))
     if rule.current_role_class:
-        posts = Post.objects.filter(person=OuterRef("pk"), role_class=rule.current_role_class)
-        on = OuterRef(day) if per_row else day
-        posts = posts.filter(Q(start__lte=on) & (Q(end__isnull=True) | Q(end__gte=on)))
-        out["current_role"] = Q(Exists(posts))
+        holding = (
+            f"EXISTS (SELECT 1 FROM {POSTS} x WHERE x.person_id = {{person}} AND x.role_class = %s"
+            ' AND x.start <= {day} AND (x."end" IS NULL OR x."end" >= {day}))'
+        )
+        on = F(day) if per_row else Value(day, output_field=DateField())
+        out["current_role"] = Q(Condition(holding, [rule.current_role_class], person="pk", day=on))
     return out
 
 
@@ -194,16 +195,22 @@ def _assessment_q(rule: EligibilityRule, as_of: dt.date) -> Q:
     the grade; a missing year fails unless allowed. N unset: every annual assessment so far."""
     if rule.min_assessment_grade is None:
         return Q()
-    annual = Assessment.objects.filter(person=OuterRef("pk"), kind="annual", year__lt=as_of.year)
+    annual = f"FROM {ASSESSMENTS} a WHERE a.person_id = {{person}} AND a.kind = %s AND a.year < %s"
+    params = [AssessmentKind.ANNUAL.value, as_of.year]
     if rule.assessment_years is not None:
-        annual = annual.filter(year__gte=as_of.year - rule.assessment_years)
-    q = ~Q(Exists(annual.exclude(grade__in=grades_at_least(rule.min_assessment_grade))))
+        annual += " AND a.year >= %s"
+        params.append(as_of.year - rule.assessment_years)
+    good = sorted(grades_at_least(rule.min_assessment_grade))
+    q = Q(Condition(f"NOT EXISTS (SELECT 1 {annual} AND a.grade <> ALL(%s))", [*params, good], person="pk"))
     if rule.assessment_years is not None and not rule.missing_assessment_ok:
-        present = Subquery(
-            annual.order_by().values("person").annotate(n=Count("*")).values("n"), output_field=IntegerField()
-        )
-        q &= Q(Exact(Coalesce(present, 0), rule.assessment_years))
+        q &= Q(Condition(f"(SELECT count(*) {annual}) = %s", [*params, rule.assessment_years], person="pk"))
     return q
+
+
+def _fact_met(rule: EligibilityRule, column: str, as_of: dt.date) -> Q:
+    """The person's fact for ``rule`` says the criterion (its ``column``) is met by ``as_of``."""
+    sql = f"EXISTS (SELECT 1 FROM {FACTS} f WHERE f.person_id = {{person}} AND f.rule_id = %s AND f.{column} <= %s)"
+    return Q(Condition(sql, [rule.pk, as_of], person="pk"))
 
 
 def criteria_q(rule: EligibilityRule, as_of: dt.date) -> dict[str, Q]:
@@ -212,11 +219,10 @@ def criteria_q(rule: EligibilityRule, as_of: dt.date) -> dict[str, Q]:
     out = {}
     if rule.applies_to:
         out["group"] = _group_q(rule)
-    facts = EligibilityFact.objects.filter(person=OuterRef("pk"), rule=rule)
     if rule.min_service_years is not None:
-        out["service"] = Q(Exists(facts.filter(service_met_on__lte=as_of)))
+        out["service"] = _fact_met(rule, "service_met_on", as_of)
     if rule.min_role_years is not None:
-        out["role"] = Q(Exists(facts.filter(role_met_on__lte=as_of)))
+        out["role"] = _fact_met(rule, "role_met_on", as_of)
     if rule.min_assessment_grade is not None:
         out["assessment"] = _assessment_q(rule, as_of)
     out.update(_dated_criteria(rule, as_of))
@@ -395,13 +401,7 @@ def rule_evaluate(rule: EligibilityRule, *, as_of: dt.date, person_ids: list[int
     if not person_ids:
         return {}
     roles = list(rule.roles or [])
-    group_sql = {
-        None: "TRUE",
-        Group.VILLAGE_CADRE: "EXISTS (SELECT 1 FROM talent_post x WHERE x.person_id = p.id)",
-        Group.GRADUATE_OFFICIAL: "EXISTS (SELECT 1 FROM talent_graduateofficial x WHERE x.person_id = p.id)",
-        Group.RETURNEE: "EXISTS (SELECT 1 FROM talent_returnee x WHERE x.person_id = p.id)",
-        Group.RURAL_TALENT: "EXISTS (SELECT 1 FROM talent_ruraltalent x WHERE x.person_id = p.id)",
-    }[rule.applies_to]
+    in_group_sql = group_sql()[rule.applies_to].format(person="p.id") if rule.applies_to else "TRUE"
     # Each part is read only when the rule has the criterion that explains it.
     terms_sql = "(SELECT range_agg(t.period) FROM talent_serviceterm t WHERE t.person_id = p.id)"
     role_spans_sql = (
@@ -417,7 +417,7 @@ def rule_evaluate(rule: EligibilityRule, *, as_of: dt.date, person_ids: list[int
         " WHERE a.person_id = p.id AND a.kind = %(annual)s)"
     )
     sql = f"""
-        SELECT p.id, p.birth_date, p.education, {group_sql} AS in_group,
+        SELECT p.id, p.birth_date, p.education, {in_group_sql} AS in_group,
                {terms_sql if rule.min_service_years is not None else "NULL"} AS terms,
                {role_spans_sql if rule.min_role_years is not None else "NULL"} AS role_spans,
                {class_spans_sql if rule.current_role_class else "NULL"} AS class_spans,
