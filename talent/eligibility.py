@@ -309,14 +309,17 @@ def _cut(spans, as_of: dt.date) -> list[tuple[dt.date, dt.date]]:
 
 
 def ymd(start: dt.date, end: dt.date) -> tuple[int, int, int]:
-    """Full years, months and days from ``start`` to ``end`` (end exclusive)."""
-    years = 0
-    while anniversary(start, years + 1) <= end:
-        years += 1
+    """Full years, months and days from ``start`` to ``end`` (end exclusive): the most years
+    whose anniversary is not after ``end``, then the most months from that anniversary, then
+    the days left. The last anniversary lies in ``end``'s year or the one before, the last
+    month in ``end``'s month or the one before."""
+    years = max(0, end.year - start.year)
+    if years and anniversary(start, years) > end:
+        years -= 1
     base = anniversary(start, years)
-    months = 0
-    while _add_months(base, months + 1) <= end:
-        months += 1
+    months = max(0, (end.year - base.year) * 12 + end.month - base.month)
+    if months and _add_months(base, months) > end:
+        months -= 1
     return years, months, (end - _add_months(base, months)).days
 
 
@@ -359,9 +362,17 @@ def _service_criterion(key, label, spans, years, as_of, met_on, *, continuous=Fa
     return CriterionResult(key, label, met, met_on, value, required_text, shortfall, days, required_days)
 
 
-def _assessment_criterion(rule, grades: dict[int, str], as_of: dt.date) -> CriterionResult:
-    good = grades_at_least(rule.min_assessment_grade)
+def _assessment_required(rule: EligibilityRule) -> str:
     label = Grade(rule.min_assessment_grade).label
+    if rule.assessment_years is not None:
+        return f"最近{rule.assessment_years}年年度考核均为{label}以上"
+    return f"历年年度考核均为{label}以上"
+
+
+def _assessment_criterion(rule, grades: dict[int, str], as_of: dt.date, required: str | None = None) -> CriterionResult:
+    """``required``: the rule's text (``_assessment_required``), the same for every person of a page."""
+    required = required or _assessment_required(rule)
+    good = grades_at_least(rule.min_assessment_grade)
     window = rule.assessment_years  # the last N years, or None: every year on record
 
     def failure(year: int) -> str | None:
@@ -374,12 +385,7 @@ def _assessment_criterion(rule, grades: dict[int, str], as_of: dt.date) -> Crite
         years = range(as_of.year - window, as_of.year)
     else:
         years = sorted(y for y in grades if y < as_of.year)
-    failing = [text for text in (failure(y) for y in years) if text]
-    required = (
-        f"最近{rule.assessment_years}年年度考核均为{label}以上"
-        if rule.assessment_years is not None
-        else f"历年年度考核均为{label}以上"
-    )
+    failing = [text for text in map(failure, years) if text]
     met_on = None
     if not failing:
         # The earliest year (not before 1980) from which the test held every year up to now.
@@ -438,15 +444,24 @@ def rule_evaluate(rule: EligibilityRule, *, as_of: dt.date, person_ids: list[int
         cursor.execute(sql, params)
         rows = cursor.fetchall()
 
+    # What is the same for every person of the page, worked out once.
+    group_label = Group(rule.applies_to).label if rule.applies_to else None
+    role_label = "、".join(_role_label(r) for r in roles) + "任职年限"
+    assessment_required = _assessment_required(rule) if rule.min_assessment_grade else None
+    if rule.min_education:
+        education_rank = EDUCATION_RANK[Education(rule.min_education)]
+        education_required = f"{Education(rule.min_education).label}及以上"
+    class_label = RoleClass(rule.current_role_class).label if rule.current_role_class else None
+
     out = {}
     for row in rows:
         pid, birth_date, education, in_group, terms, role_spans, class_spans, grades, service_met_on, role_met_on = row
         criteria = []
-        if rule.applies_to:
-            label = Group(rule.applies_to).label
+        if group_label is not None:
             criteria.append(
-                CriterionResult("group", "人员类别", bool(in_group), None, label if in_group else f"非{label}",
-                                label, None if in_group else f"不属于{label}")
+                CriterionResult("group", "人员类别", bool(in_group), None,
+                                group_label if in_group else f"非{group_label}", group_label,
+                                None if in_group else f"不属于{group_label}")
             )  # fmt: skip
         if rule.min_service_years is not None:
             criteria.append(
@@ -454,14 +469,13 @@ def rule_evaluate(rule: EligibilityRule, *, as_of: dt.date, person_ids: list[int
                                    service_met_on)
             )  # fmt: skip
         if rule.min_role_years is not None:
-            role_names = "、".join(_role_label(r) for r in roles)
             criteria.append(
-                _service_criterion("role", f"{role_names}任职年限", _spans(role_spans), rule.min_role_years, as_of,
+                _service_criterion("role", role_label, _spans(role_spans), rule.min_role_years, as_of,
                                    role_met_on, continuous=rule.role_service_continuous)
             )  # fmt: skip
-        if rule.min_assessment_grade:
+        if assessment_required is not None:
             by_year = {int(year): grade for year, grade in grades or []}
-            criteria.append(_assessment_criterion(rule, by_year, as_of))
+            criteria.append(_assessment_criterion(rule, by_year, as_of, assessment_required))
         if rule.max_age is not None:
             age = age_on(birth_date, as_of)
             ok = age <= rule.max_age
@@ -470,19 +484,18 @@ def rule_evaluate(rule: EligibilityRule, *, as_of: dt.date, person_ids: list[int
                                 f"不超过{rule.max_age}周岁", None if ok else f"超出{age - rule.max_age}岁")
             )  # fmt: skip
         if rule.min_education:
-            ok = EDUCATION_RANK[Education(education)] >= EDUCATION_RANK[Education(rule.min_education)]
-            required = f"{Education(rule.min_education).label}及以上"
+            education = Education(education)
+            ok = EDUCATION_RANK[education] >= education_rank
             criteria.append(
-                CriterionResult("education", "学历", ok, None, Education(education).label, required,
-                                None if ok else f"学历为{Education(education).label},要求{required}")
+                CriterionResult("education", "学历", ok, None, education.label, education_required,
+                                None if ok else f"学历为{education.label},要求{education_required}")
             )  # fmt: skip
-        if rule.current_role_class:
-            label = RoleClass(rule.current_role_class).label
+        if class_label is not None:
             holding = [s for s in _spans(class_spans) if s[0] <= as_of and (s[1] is None or s[1] >= as_of)]
             criteria.append(
                 CriterionResult("current_role", "现任职务", bool(holding), holding[0][0] if holding else None,
-                                f"现任{label}" if holding else f"未担任{label}", f"现任{label}",
-                                None if holding else f"{as_of}未担任{label}")
+                                f"现任{class_label}" if holding else f"未担任{class_label}", f"现任{class_label}",
+                                None if holding else f"{as_of}未担任{class_label}")
             )  # fmt: skip
         eligible = all(c.met for c in criteria)
         dates = [c.met_on for c in criteria if c.met_on is not None and c.criterion not in ("age",)]

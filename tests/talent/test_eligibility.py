@@ -4,6 +4,7 @@ randomized comparison with an independent plain-Python computation."""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import json
 import random
@@ -516,3 +517,32 @@ def test_the_assessment_criterion_matches_its_plain_statement():
         assert result.value == ("符合" if ok else ";".join(failing))
         met += ok
     assert 2_000 < met < 18_000  # both outcomes, many times
+
+
+def _ymd_by_counting(start: dt.date, end: dt.date) -> tuple[int, int, int]:
+    """Years, then months, counted one at a time while the next one still ends by ``end``."""
+    from talent.dates import anniversary
+
+    years = 0
+    while anniversary(start, years + 1) <= end:
+        years += 1
+    base = anniversary(start, years)
+    months = 0
+    while eligibility._add_months(base, months + 1) <= end:
+        months += 1
+    return years, months, (end - eligibility._add_months(base, months)).days
+
+
+def test_years_months_days_match_counting_them_one_by_one():
+    """``ymd`` works the years and months out from the calendar; counted one at a time they
+    are the same: 29 February starts and ends, month ends, spans under a month, a day, none,
+    and an end before the start (the days then negative, as counting gives)."""
+    rng = random.Random(11)
+    edges = [dt.date(y, m, d) for y in (2000, 2003, 2004, 2100) for m, d in ((2, 28), (2, 29), (3, 1), (1, 31))
+             if not (m == 2 and d == 29 and not calendar.isleap(y))]  # fmt: skip
+    starts = edges + [dt.date(1990, 1, 1) + dt.timedelta(days=rng.randrange(40 * 366)) for _ in range(400)]
+    for start in starts:
+        ends = [start, start + dt.timedelta(days=1), start - dt.timedelta(days=40), *edges]
+        ends += [start + dt.timedelta(days=rng.randrange(12 * 366)) for _ in range(40)]
+        for end in ends:
+            assert eligibility.ymd(start, end) == _ymd_by_counting(start, end), (start, end)
