@@ -141,12 +141,17 @@ def _facts_q(rule: EligibilityRule, as_of: dt.date) -> Q:
     once, before the query (an InitPlan), and then reads people by their primary key in
     order, stopping at the end of the page. A join or ``EXISTS`` leaves the order to the
     planner's estimate of how many facts a rule has on a date, which cannot see that rules
-    differ: for a rule met by a hundred people it walked every fact of every rule instead."""
+    differ: for a rule met by a hundred people it walked every fact of every rule instead.
+
+    The rule's id is cast to the column's type: the GiST index's operator class (btree_gist)
+    compares bigint with bigint only, and with a bare integer PostgreSQL left the rule out of
+    the index scan and filtered every fact of every rule containing the date."""
     if not _uses_facts(rule):
         return Q()
     return Q(
         Condition(
-            f"{{person}} = ANY(ARRAY(SELECT f.person_id FROM {FACTS} f WHERE f.rule_id = %s AND f.met_during @> %s))",
+            f"{{person}} = ANY(ARRAY(SELECT f.person_id FROM {FACTS} f"
+            " WHERE f.rule_id = %s::bigint AND f.met_during @> %s::date))",
             [rule.pk, as_of],
             person="pk",
         )
