@@ -17,7 +17,7 @@ from api import filtersets
 from api.exceptions import django_to_drf
 from api.pagination import RegistryPagination
 from api.permissions import StaffPermission
-from api.serializers import PersonBriefSerializer
+from api.serializers import FieldsBuiltOnce, PersonBriefSerializer
 from talent import eligibility
 from talent.access import scope_for
 from talent.choices import Criterion, StaffRole
@@ -84,7 +84,7 @@ class CriterionSerializer(serializers.Serializer):
         }
 
 
-class CandidateSerializer(serializers.Serializer):
+class CandidateSerializer(FieldsBuiltOnce, serializers.Serializer):
     person = PersonBriefSerializer()
     eligible = serializers.BooleanField(help_text="在 as_of 当日是否符合")
     eligible_on = serializers.DateField(

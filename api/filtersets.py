@@ -401,7 +401,7 @@ class PersonFilterSet(RegistryFilterSet):
         data = self.form.cleaned_data
         queryset = self._filter_groups(queryset, data.get("group"))
         queryset = self._filter_age(queryset, data)
-        queryset = self._filter_posts(queryset, data, Post.objects.visible_to(getattr(self.request, "user", None)))
+        queryset = self._filter_posts(queryset, data, getattr(self.request, "user", None))
         if data.get("eligible_for"):
             queryset = self._filter_eligible(queryset, data["eligible_for"], data.get("as_of") or dt.date.today())
         if data.get("mobility_channel"):
@@ -437,13 +437,13 @@ class PersonFilterSet(RegistryFilterSet):
         return qs
 
     @staticmethod
-    def _filter_posts(qs, data, visible_posts):
+    def _filter_posts(qs, data, user):
         """Held a post (of these roles or classes; on that day if ``on`` is given). Only posts
         within the account's jurisdiction count: posts elsewhere are not the account's to see."""
         roles, classes, on = data.get("role"), data.get("role_class"), data.get("on")
         if not (roles or classes or on):
             return qs
-        posts = visible_posts.filter(person=OuterRef("pk"))
+        posts = Post.objects.visible_to(user).filter(person=OuterRef("pk"))
         if roles:
             posts = posts.filter(role__in=roles)
         if classes:

@@ -132,7 +132,7 @@ class DivisionMergeSerializer(serializers.Serializer):
 # --- People --------------------------------------------------------------------------------
 
 
-class PersonBriefSerializer(serializers.ModelSerializer):
+class PersonBriefSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     id_number = IdNumberField(read_only=True)
 
     class Meta:
