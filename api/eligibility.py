@@ -209,10 +209,13 @@ class EligibilityRuleViewSet(viewsets.ModelViewSet):
             )
         else:
             selected = eligibility.not_eligible_people(rule, as_of=as_of, people=people)
-        # The brief's columns only: the page's people are shown as PersonBriefSerializer shows them.
-        page = self.paginate_queryset(selected.only(*PersonBriefSerializer.Meta.fields).order_by("id"))
+        # The brief's columns and what the explanation reads, in the page's one statement: the
+        # page's people are shown as PersonBriefSerializer shows them.
+        columns = {*PersonBriefSerializer.Meta.fields, *eligibility.EXPLAINED_FIELDS}
+        selected = selected.only(*columns).annotate(**eligibility.explanation_columns(rule))
+        page = self.paginate_queryset(selected.order_by("id"))
         upcoming_on = {p.pk: getattr(p, "upcoming_on", None) for p in page}
-        evaluations = eligibility.rule_evaluate(rule, as_of=as_of, person_ids=[p.pk for p in page])
+        evaluations = eligibility.rule_explain(rule, as_of=as_of, people=page)
         rows = []
         for person in page:
             evaluation = evaluations[person.pk]

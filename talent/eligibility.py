@@ -4,7 +4,8 @@ Selection happens in the database. The service criteria use the precomputed fact
 (``EligibilityFact``: the first day each service criterion is met, kept current by triggers);
 everything that depends on the as-of date (age, education, current post, assessments) is a
 cheap condition evaluated at query time. Only the page of people being shown is explained
-criterion by criterion (``rule_evaluate``), from data read in two queries.
+criterion by criterion (``rule_explain``), from data the page's own statement reads with its
+rows (``explanation_columns``).
 
 The arithmetic is DOMAIN.md's "service-length rule (exact)"; docs/eligibility.md walks through
 it with examples.
@@ -18,15 +19,15 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import DateField, F, Func, OuterRef, Q, Subquery, Value
+from django.db.models import DateField, F, Field, Func, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Greatest
 from django.db.models.lookups import GreaterThan
 from django.forms.models import model_to_dict
 
 from talent.choices import EDUCATION_RANK, GRADE_RANK, AssessmentKind, Education, Grade, Group, RoleClass
 from talent.dates import age_on, anniversary, latest_birth_date_for_age
-from talent.models import Assessment, EligibilityFact, EligibilityRule, Person, Post
-from talent.querysets import Condition, group_q, group_sql
+from talent.models import Assessment, EligibilityFact, EligibilityRule, Person, Post, ServiceTerm
+from talent.querysets import Condition, RowSql, group_q, group_sql
 from talent.rows import Columns
 
 RULE_FIELDS = [
@@ -50,6 +51,7 @@ UNKNOWN_RULE = "资格规则 {code} 不存在。"
 
 # The tables the conditions below read (talent.querysets.Condition).
 FACTS = EligibilityFact._meta.db_table
+TERMS = ServiceTerm._meta.db_table
 POSTS = Post._meta.db_table
 ASSESSMENTS = Assessment._meta.db_table
 
@@ -407,48 +409,76 @@ def _assessment_criterion(rule, grades: dict[int, str], as_of: dt.date, required
     return CriterionResult("assessment", "年度考核", not failing, met_on, value, required, "；".join(failing) or None)
 
 
+def explanation_columns(rule: EligibilityRule) -> dict[str, RowSql]:
+    """What ``rule_explain`` reads of each person besides the birth date and education, as
+    annotations of a people query (``explain_…``): each a subquery on the person, so a page's
+    own statement reads them for the page's rows only, with no statement of their own. Only the
+    parts the rule's criteria need are read."""
+    date, anything = DateField(), Field()
+    out = {}
+    if rule.applies_to:
+        out["explain_in_group"] = Condition(group_sql()[rule.applies_to], person="pk")
+    if rule.min_service_years is not None:
+        out["explain_terms"] = RowSql(
+            f"SELECT range_agg(t.period) FROM {TERMS} t WHERE t.person_id = {{person}}",
+            output_field=anything,
+            person="pk",
+        )
+        out["explain_service_met_on"] = RowSql(
+            f"SELECT f.service_met_on FROM {FACTS} f WHERE f.person_id = {{person}} AND f.rule_id = %s",
+            [rule.pk],
+            output_field=date,
+            person="pk",
+        )
+    if rule.min_role_years is not None:
+        roles = list(rule.roles or [])
+        out["explain_role_spans"] = RowSql(
+            f"SELECT range_agg(x.period) FROM {POSTS} x"
+            " WHERE x.person_id = {person} AND (x.role = ANY(%s) OR x.role_class = ANY(%s))",
+            [roles, roles],
+            output_field=anything,
+            person="pk",
+        )
+        out["explain_role_met_on"] = RowSql(
+            f"SELECT f.role_met_on FROM {FACTS} f WHERE f.person_id = {{person}} AND f.rule_id = %s",
+            [rule.pk],
+            output_field=date,
+            person="pk",
+        )
+    if rule.current_role_class:
+        out["explain_class_spans"] = RowSql(
+            f"SELECT range_agg(x.period) FROM {POSTS} x WHERE x.person_id = {{person}} AND x.role_class = %s",
+            [rule.current_role_class],
+            output_field=anything,
+            person="pk",
+        )
+    if rule.min_assessment_grade:
+        # Annual assessments as [[year, grade], …].
+        out["explain_grades"] = RowSql(
+            f"SELECT array_agg(ARRAY[a.year::text, a.grade]) FROM {ASSESSMENTS} a"
+            " WHERE a.person_id = {person} AND a.kind = %s",
+            [AssessmentKind.ANNUAL.value],
+            output_field=anything,
+            person="pk",
+        )
+    return out
+
+
+EXPLAINED_FIELDS = ("id", "birth_date", "education")  # what rule_explain reads of the person's own
+
+
 def rule_evaluate(rule: EligibilityRule, *, as_of: dt.date, person_ids: list[int]) -> dict[int, Evaluation]:
-    """Explain the rule for each of a page of people, criterion by criterion."""
+    """Explain the rule for each of the given people, criterion by criterion."""
     if not person_ids:
         return {}
-    roles = list(rule.roles or [])
-    in_group_sql = group_sql()[rule.applies_to].format(person="p.id") if rule.applies_to else "TRUE"
-    # Each part is read only when the rule has the criterion that explains it.
-    terms_sql = "(SELECT range_agg(t.period) FROM talent_serviceterm t WHERE t.person_id = p.id)"
-    role_spans_sql = (
-        "(SELECT range_agg(x.period) FROM talent_post x"
-        " WHERE x.person_id = p.id AND (x.role = ANY(%(roles)s) OR x.role_class = ANY(%(roles)s)))"
-    )
-    class_spans_sql = (
-        "(SELECT range_agg(x.period) FROM talent_post x WHERE x.person_id = p.id AND x.role_class = %(current)s)"
-    )
-    # Annual assessments as [[year, grade], …].
-    grades_sql = (
-        "(SELECT array_agg(ARRAY[a.year::text, a.grade]) FROM talent_assessment a"
-        " WHERE a.person_id = p.id AND a.kind = %(annual)s)"
-    )
-    sql = f"""
-        SELECT p.id, p.birth_date, p.education, {in_group_sql} AS in_group,
-               {terms_sql if rule.min_service_years is not None else "NULL"} AS terms,
-               {role_spans_sql if rule.min_role_years is not None else "NULL"} AS role_spans,
-               {class_spans_sql if rule.current_role_class else "NULL"} AS class_spans,
-               {grades_sql if rule.min_assessment_grade else "NULL"} AS grades,
-               f.service_met_on, f.role_met_on
-        FROM talent_person p
-        LEFT JOIN talent_eligibilityfact f ON f.person_id = p.id AND f.rule_id = %(rule)s
-        WHERE p.id = ANY(%(ids)s)
-    """  # the interpolated parts are the fixed strings above
-    params = {
-        "roles": roles,
-        "current": rule.current_role_class,
-        "rule": rule.pk,
-        "ids": list(person_ids),
-        "annual": AssessmentKind.ANNUAL,
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    people = Person.objects.filter(pk__in=person_ids).only(*EXPLAINED_FIELDS).annotate(**explanation_columns(rule))
+    return rule_explain(rule, as_of=as_of, people=people)
 
+
+def rule_explain(rule: EligibilityRule, *, as_of: dt.date, people) -> dict[int, Evaluation]:
+    """Explain the rule for each of ``people``, read with ``EXPLAINED_FIELDS`` and annotated
+    with ``explanation_columns(rule)`` (a candidates page reads them in its own statement)."""
+    roles = list(rule.roles or [])
     # What is the same for every person of the page, worked out once.
     group_label = Group(rule.applies_to).label if rule.applies_to else None
     role_label = "、".join(_role_label(r) for r in roles) + "任职年限"
@@ -459,8 +489,13 @@ def rule_evaluate(rule: EligibilityRule, *, as_of: dt.date, person_ids: list[int
     class_label = RoleClass(rule.current_role_class).label if rule.current_role_class else None
 
     out = {}
-    for row in rows:
-        pid, birth_date, education, in_group, terms, role_spans, class_spans, grades, service_met_on, role_met_on = row
+    for person in people:
+        pid, birth_date, education = person.pk, person.birth_date, person.education
+        in_group = getattr(person, "explain_in_group", True)
+        terms, role_spans = getattr(person, "explain_terms", None), getattr(person, "explain_role_spans", None)
+        class_spans, grades = getattr(person, "explain_class_spans", None), getattr(person, "explain_grades", None)
+        service_met_on = getattr(person, "explain_service_met_on", None)
+        role_met_on = getattr(person, "explain_role_met_on", None)
         criteria = []
         if group_label is not None:
             criteria.append(

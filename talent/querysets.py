@@ -28,12 +28,11 @@ def significant_prefix(code: str) -> str:
     return identity.code_prefix(code, level)
 
 
-class Condition(Expression):
-    """A condition on the rows of a query, written in SQL: ``{name}`` in ``template`` stands for
-    the field ``refs[name]`` (a field path, e.g. ``person="pk"``) as the query refers to it, its
-    table's alias included (``U0`` inside a subquery, not the table's name); ``%s`` for each of
-    ``params`` in order. Usable wherever a ``Q`` or a boolean expression is (``filter``,
-    ``exclude``, ``When``, annotations).
+class RowSql(Expression):
+    """An expression on the rows of a query, written in SQL: ``{name}`` in ``template`` stands
+    for the field ``refs[name]`` (a field path, e.g. ``person="pk"``, or an expression) as the
+    query refers to it, its table's alias included (``U0`` inside a subquery, not the table's
+    name); ``%s`` for each of ``params`` in order. A scalar subquery as an annotation, say.
 
     Building and compiling it costs what a column does. The ORM's ``Exists`` and ``Subquery``
     each build, resolve and compile a query of their own on every use: for the conditions of an
@@ -41,10 +40,8 @@ class Condition(Expression):
     the page's Python. The templates are constants of this project; values only ever go in
     ``params``."""
 
-    conditional = True
-
-    def __init__(self, template: str, params=(), **refs):
-        super().__init__(output_field=BooleanField())
+    def __init__(self, template: str, params=(), *, output_field, **refs):
+        super().__init__(output_field=output_field)
         self.template = template
         self.params = tuple(params)
         self.names = tuple(refs)
@@ -52,7 +49,7 @@ class Condition(Expression):
         tokens = _template_tokens(template)
         wanted = {token[1:-1] for token in tokens if token[:1] == "{" and token[-1:] == "}"}
         if tokens.count("%s") != len(self.params) or wanted != set(refs):
-            raise ValueError(f"Condition: {template!r} does not match its parameters {params!r} and refs {refs!r}")
+            raise ValueError(f"RowSql: {template!r} does not match its parameters {params!r} and refs {refs!r}")
 
     def get_source_expressions(self):
         return self.refs
@@ -75,6 +72,14 @@ class Condition(Expression):
             else:
                 sql.append(token)
         return f"({''.join(sql)})", tuple(params)
+
+
+class Condition(RowSql):
+    """A condition written in SQL (``RowSql``, boolean): usable wherever a ``Q`` or a boolean
+    expression is (``filter``, ``exclude``, ``When``, annotations)."""
+
+    def __init__(self, template: str, params=(), **refs):
+        super().__init__(template, params, output_field=BooleanField(), **refs)
 
 
 @functools.lru_cache(maxsize=256)

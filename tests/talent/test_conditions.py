@@ -1,4 +1,4 @@
-"""Conditions written in SQL (talent.querysets.Condition): the field references compile as the
+"""Expressions and conditions written in SQL (talent.querysets.RowSql, Condition): the field references compile as the
 query refers to them (the table's name, or ``U0`` inside a subquery), each parameter lands
 where its ``%s`` or its reference stands, and the conditions answer as the ORM's own
 expressions of the same tests do, in ``filter``, ``exclude``, subqueries and annotations."""
@@ -110,3 +110,22 @@ def test_groups_as_the_orm_would_write_them(people):
     assert ids(Person.objects.filter(Q(group_q(Group.RURAL_TALENT)) | Q(pk=people["nowhere"].pk))) == {
         people["nowhere"].pk
     }
+
+
+def test_a_value_written_in_sql_as_an_annotation(people):
+    """``RowSql`` with a value (not a condition): a scalar subquery per row, with a parameter,
+    as the ORM's own Subquery counts it, and usable in a filter on that annotation."""
+    from django.db.models import Count, IntegerField, Subquery
+
+    from talent.querysets import RowSql
+
+    template = "SELECT count(*) FROM talent_post x WHERE x.person_id = {person} AND x.role <> %s"
+    written = Person.objects.annotate(
+        n=RowSql(template, [Role.COMMITTEE_MEMBER], output_field=IntegerField(), person="pk")
+    )
+    posts = Post.objects.filter(person=OuterRef("pk")).exclude(role=Role.COMMITTEE_MEMBER)
+    counted = Subquery(posts.values("person").annotate(n=Count("*")).values("n"), output_field=IntegerField())
+    orm = {pk: n or 0 for pk, n in Person.objects.annotate(n=counted).values_list("pk", "n")}
+    assert dict(written.values_list("pk", "n")) == orm
+    assert orm[people["post_in_zhuzhou"].pk] == 1 and sum(orm.values()) == 1
+    assert ids(written.filter(n__gt=0)) == {people["post_in_zhuzhou"].pk}
