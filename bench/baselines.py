@@ -84,7 +84,7 @@ def candidates_bare_sql(rule, *, as_of: dt.date, within: str, page_size: int) ->
     params = _params(rule, as_of, within, page_size)
     conditions = [
         "p.id = ANY(ARRAY(SELECT f.person_id FROM talent_eligibilityfact f"
-        " WHERE f.rule_id = %(rule)s::bigint AND f.met_during @> %(as_of)s::date))",
+        " WHERE f.rule_id = %(rule)s::bigint AND f.met_during @> %(as_of)s::date ORDER BY f.person_id))",
         WITHIN_SQL,
         *_rest_conditions(rule, as_of, params),
     ]
