@@ -411,57 +411,42 @@ def _assessment_criterion(rule, grades: dict[int, str], as_of: dt.date, required
     return CriterionResult("assessment", "年度考核", not failing, met_on, value, required, "；".join(failing) or None)
 
 
+def _of_person(sql: str, params=(), output_field=None) -> RowSql:
+    """A scalar subquery on the person (``{person}``) of each row."""
+    return RowSql(sql, params, output_field=output_field or Field(), person="pk")
+
+
 def explanation_columns(rule: EligibilityRule) -> dict[str, RowSql]:
     """What ``rule_explain`` reads of each person besides the birth date and education, as
     annotations of a people query (``explain_…``): each a subquery on the person, so a page's
     own statement reads them for the page's rows only, with no statement of their own. Only the
     parts the rule's criteria need are read."""
-    date, anything = DateField(), Field()
+    fact = f"FROM {FACTS} f WHERE f.person_id = {{person}} AND f.rule_id = %s"
     out = {}
     if rule.applies_to:
         out["explain_in_group"] = Condition(group_sql()[rule.applies_to], person="pk")
     if rule.min_service_years is not None:
-        out["explain_terms"] = RowSql(
-            f"SELECT range_agg(t.period) FROM {TERMS} t WHERE t.person_id = {{person}}",
-            output_field=anything,
-            person="pk",
-        )
-        out["explain_service_met_on"] = RowSql(
-            f"SELECT f.service_met_on FROM {FACTS} f WHERE f.person_id = {{person}} AND f.rule_id = %s",
-            [rule.pk],
-            output_field=date,
-            person="pk",
-        )
+        out["explain_terms"] = _of_person(f"SELECT range_agg(t.period) FROM {TERMS} t WHERE t.person_id = {{person}}")
+        out["explain_service_met_on"] = _of_person(f"SELECT f.service_met_on {fact}", [rule.pk], DateField())
     if rule.min_role_years is not None:
         roles = list(rule.roles or [])
-        out["explain_role_spans"] = RowSql(
+        out["explain_role_spans"] = _of_person(
             f"SELECT range_agg(x.period) FROM {POSTS} x"
             " WHERE x.person_id = {person} AND (x.role = ANY(%s) OR x.role_class = ANY(%s))",
             [roles, roles],
-            output_field=anything,
-            person="pk",
         )
-        out["explain_role_met_on"] = RowSql(
-            f"SELECT f.role_met_on FROM {FACTS} f WHERE f.person_id = {{person}} AND f.rule_id = %s",
-            [rule.pk],
-            output_field=date,
-            person="pk",
-        )
+        out["explain_role_met_on"] = _of_person(f"SELECT f.role_met_on {fact}", [rule.pk], DateField())
     if rule.current_role_class:
-        out["explain_class_spans"] = RowSql(
+        out["explain_class_spans"] = _of_person(
             f"SELECT range_agg(x.period) FROM {POSTS} x WHERE x.person_id = {{person}} AND x.role_class = %s",
             [rule.current_role_class],
-            output_field=anything,
-            person="pk",
         )
     if rule.min_assessment_grade:
         # Annual assessments as [[year, grade], …].
-        out["explain_grades"] = RowSql(
+        out["explain_grades"] = _of_person(
             f"SELECT array_agg(ARRAY[a.year::text, a.grade]) FROM {ASSESSMENTS} a"
             " WHERE a.person_id = {person} AND a.kind = %s",
             [AssessmentKind.ANNUAL.value],
-            output_field=anything,
-            person="pk",
         )
     return out
 
