@@ -210,12 +210,13 @@ class EligibilityRuleViewSet(viewsets.ModelViewSet):
         else:
             selected = eligibility.not_eligible_people(rule, as_of=as_of, people=people)
         # The brief's columns and what the explanation reads, in the page's one statement: the
-        # page's people are shown as PersonBriefSerializer shows them.
+        # page's people are shown as PersonBriefSerializer shows them. Every status selects
+        # within the rule's group, so the group is not read again.
         columns = {*PersonBriefSerializer.Meta.fields, *eligibility.EXPLAINED_FIELDS}
-        selected = selected.only(*columns).annotate(**eligibility.explanation_columns(rule))
-        page = self.paginate_queryset(selected.order_by("id"))
+        explained = eligibility.explanation_columns(rule, group_known=True)
+        page = self.paginate_queryset(selected.only(*columns).annotate(**explained).order_by("id"))
         upcoming_on = {p.pk: getattr(p, "upcoming_on", None) for p in page}
-        evaluations = eligibility.rule_explain(rule, as_of=as_of, people=page)
+        evaluations = eligibility.rule_explain(rule, as_of=as_of, people=page, group_known=True)
         rows = []
         for person in page:
             evaluation = evaluations[person.pk]

@@ -112,6 +112,39 @@ def test_explanation_gives_figures_and_shortfall(db):
     assert eligibility.eligible_people(rule, as_of=later).filter(pk=person.pk).exists()
 
 
+def test_explanation_reads_each_union_of_periods_in_order(db):
+    """The terms, the role's posts and the class's posts as the explanation reads them: each
+    union in order, adjacent periods merged, an open one open, none at all empty."""
+    rule = EligibilityRule(
+        code="spans", applies_to="graduate_official", min_service_years=6, roles=["chief"], min_role_years=3,
+        current_role_class="chief",
+    )  # fmt: skip
+    graduate = graduate_make(terms=[("2009-08-01", "2010-07-31"), ("2010-08-01", "2012-07-31"), ("2013-01-01", None)])
+    person = graduate.person
+    post_make(person=person, role=Role.PARTY_SECRETARY, start="2008-01-01", end="2009-12-31")
+    post_make(person=person, role=Role.PARTY_DEPUTY_SECRETARY, start="2010-01-01", end="2010-06-30")
+    post_make(person=person, role=Role.COMMITTEE_DIRECTOR, start="2010-01-01", end="2010-02-28")
+    post_make(person=person, role=Role.PARTY_SECRETARY, start="2011-03-01")
+    nobody = person_make()
+    rows = {
+        p.pk: p
+        for p in Person.objects.filter(pk__in=[person.pk, nobody.pk]).annotate(**eligibility.explanation_columns(rule))
+    }
+    read = rows[person.pk]
+    assert eligibility._spans(read.explain_terms) == [(D("2009-08-01"), D("2012-07-31")), (D("2013-01-01"), None)]
+    chief = [(D("2008-01-01"), D("2010-02-28")), (D("2011-03-01"), None)]
+    assert eligibility._spans(read.explain_role_spans) == chief
+    assert eligibility._spans(read.explain_class_spans) == chief
+    assert read.explain_in_group is True and rows[nobody.pk].explain_in_group is False
+    for name in ("explain_terms", "explain_role_spans", "explain_class_spans"):
+        assert eligibility._spans(getattr(rows[nobody.pk], name)) == []
+    # On a candidates page the group is known: not read, and met.
+    assert "explain_in_group" not in eligibility.explanation_columns(rule, group_known=True)
+    page = Person.objects.filter(pk=nobody.pk).annotate(**eligibility.explanation_columns(rule, group_known=True))
+    explained = eligibility.rule_explain(rule, as_of=D("2015-06-30"), people=page, group_known=True)[nobody.pk]
+    assert explained.criteria[0].criterion == "group" and explained.criteria[0].met
+
+
 def test_point_in_time_ignores_what_happened_later(db):
     rule = EligibilityRule.objects.get(code="township-civil-servant-directed", is_current=True)
     person = person_make(birth_date=D("1980-01-01"), education="high_school")
