@@ -292,6 +292,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.StaffPermission"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.RegistryPagination",
+    # DRF's JSON, written by orjson (api/renderers.py); the browsable API as DRF's default.
+    "DEFAULT_RENDERER_CLASSES": ["api.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
     # Per token; requests that fail authentication are limited per address by the exception
     # handler (api/throttling.py), the logins by their own throttle.
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
