@@ -431,6 +431,58 @@ def test_people_role_and_role_class_ever_and_on_a_day(reader):
         assert set(errors_by_attr(response)) & set(params), params
 
 
+def test_the_post_condition_is_the_posts_queryset_it_replaced(tree, client_for):
+    """``PersonFilterSet._filter_posts`` (SQL) selects, for readers of every reach, whom the
+    queryset it replaced selects: an ``Exists`` of the posts visible to the reader, of the
+    roles and classes, held on the day."""
+    import random
+
+    from django.db.models import Exists, OuterRef
+
+    from api.filtersets import PersonFilterSet
+    from talent.models import Post
+
+    rng = random.Random(7)
+    villages = [village(code) for code in (V1, V2, VB, V111)]
+    roles = ["party_secretary", "committee_director", "party_deputy_secretary", "committee_member",
+             "secretary_assistant"]  # fmt: skip
+    everyone = [person(home=rng.choice([V1, VB, None])) for _ in range(24)]
+    for someone in everyone:
+        for n, role in enumerate(rng.sample(roles, rng.randint(0, 3))):
+            start = dt.date(2008 + rng.randint(0, 6), rng.randint(1, 12), 1)
+            end = None if rng.random() < 0.4 else start + dt.timedelta(days=rng.randint(0, 1500))
+            factories.post_make(person=someone, village=villages[(n + someone.pk) % 4], role=role, start=start, end=end)
+
+    def reference(data, user):
+        posts = Post.objects.visible_to(user).filter(person=OuterRef("pk"))
+        if data.get("role"):
+            posts = posts.filter(role__in=data["role"])
+        if data.get("role_class"):
+            posts = posts.filter(role_class__in=data["role_class"])
+        if data.get("on"):
+            posts = posts.active_on(data["on"])
+        return set(Person.objects.filter(Exists(posts)).values_list("pk", flat=True))
+
+    readers = [client_for("viewer", code).user for code in (PROVINCE, CITY, COUNTY_A, COUNTY_B, T1)]
+    days = [None, dt.date(2009, 6, 30), dt.date(2012, 1, 1), dt.date(2015, 6, 30), dt.date(2030, 1, 1)]
+    checked = 0
+    for user in readers:
+        for role_set, classes, on in itertools.product(
+            [None, ["party_secretary"], ["committee_director", "committee_member"]],
+            [None, ["chief"], ["deputy", "assistant"]],
+            days,
+        ):
+            data = {k: v for k, v in (("role", role_set), ("role_class", classes), ("on", on)) if v}
+            if not data:
+                continue
+            got = set(PersonFilterSet._filter_posts(Person.objects.all(), data, user).values_list("pk", flat=True))
+            assert got == reference(data, user), (user.staff.jurisdiction_id, data)
+            checked += bool(got)
+    assert checked > 40  # most combinations select somebody
+    # No staff account: nobody.
+    assert not PersonFilterSet._filter_posts(Person.objects.all(), {"role": ["party_secretary"]}, None).exists()
+
+
 # --- People: search and ordering -----------------------------------------------------------
 
 
