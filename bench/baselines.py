@@ -9,7 +9,7 @@ the same run on the same data.
   ``range_agg`` over every person's terms and posts, cut at the as-of date, the years test on
   each union, then the other criteria and the page (issue 4: "about 8 s on this machine").
 - ``people_page_sql``: the rows a people page shows, with their group records and posts (and
-  the posts' villages).
+  the posts' villages, each by its key).
 - ``person_detail_sql``: what a person's detail answers, no more and no less: the person if
   within the reader's jurisdiction, their group records, the versions of the four rows (the
   ETag), whether they hold any post (``groups``), and their current posts within the
@@ -132,8 +132,11 @@ PERSON_ROWS = """
     LEFT JOIN talent_returnee r ON r.person_id = p.id
     LEFT JOIN talent_ruraltalent t ON t.person_id = p.id
 """
+# Each post's village read by its key (the subquery kept apart by OFFSET 0): joined, PostgreSQL
+# hashes all 44,582 divisions for the page's few hundred posts, 10 ms instead of 0.7 ms.
 POSTS_OF = """
-    SELECT x.*, v.code, v.name, v.level FROM talent_post x JOIN talent_division v ON v.code = x.village_id
+    SELECT x.*, v.code, v.name, v.level FROM talent_post x
+    CROSS JOIN LATERAL (SELECT d.code, d.name, d.level FROM talent_division d WHERE d.code = x.village_id OFFSET 0) v
     WHERE x.person_id = ANY(%(ids)s) ORDER BY x.person_id, x.start, x.id
 """
 
