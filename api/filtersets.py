@@ -59,7 +59,7 @@ from talent.models import (
     Training,
     Venture,
 )
-from talent.querysets import Condition, significant_prefix
+from talent.querysets import Condition, post_held, significant_prefix
 
 # Ages are whole years; the bound keeps the birth-date arithmetic inside the calendar.
 MAX_AGE = 150
@@ -442,29 +442,17 @@ class PersonFilterSet(RegistryFilterSet):
         """Held a post (of these roles or classes; on that day if ``on`` is given). Only posts
         within the account's jurisdiction count: posts elsewhere are not the account's to see.
 
-        Written in SQL (``Condition``), as the candidates' criteria are: the ORM's ``Exists``
-        of a posts queryset cost a page more to build and resolve than its probe of the posts'
-        index costs PostgreSQL. tests/api/test_filters.py holds it to that queryset."""
+        Written in SQL (``talent.querysets.post_held``), as the candidates' criteria are: the
+        ORM's ``Exists`` of a posts queryset cost a page more to build and resolve than its probe
+        of the posts' index costs PostgreSQL. tests/api/test_filters.py holds it to that
+        queryset."""
         roles, classes, on = data.get("role"), data.get("role_class"), data.get("on")
         if not (roles or classes or on):
             return qs
         scope = scope_for(user)
         if scope is None:  # no staff account: no post is the reader's to see
             return qs.filter(Condition("FALSE"))
-        sql, params = [f"SELECT 1 FROM {Post._meta.db_table} x WHERE x.person_id = {{person}}"], []
-        if scope.prefix:
-            sql.append("x.village_id LIKE %s")
-            params.append(scope.prefix + "%")
-        if roles:
-            sql.append("x.role = ANY(%s)")
-            params.append(list(roles))
-        if classes:
-            sql.append("x.role_class = ANY(%s)")
-            params.append(list(classes))
-        if on:
-            sql.append('x.start <= %s AND (x."end" IS NULL OR x."end" >= %s)')
-            params += [on, on]
-        return qs.filter(Condition(f"EXISTS ({' AND '.join(sql)})", params, person="pk"))
+        return qs.filter(post_held(roles=roles or (), classes=classes or (), on=on, prefix=scope.prefix))
 
 
 # --- Records -------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from django.forms.models import model_to_dict
 from talent.choices import EDUCATION_RANK, GRADE_RANK, AssessmentKind, Education, Grade, Group, RoleClass
 from talent.dates import age_on, anniversary, latest_birth_date_for_age
 from talent.models import Assessment, EligibilityFact, EligibilityRule, Person, Post, ServiceTerm
-from talent.querysets import Condition, RowSql, group_q, group_sql
+from talent.querysets import Condition, RowSql, group_q, group_sql, post_held
 from talent.rows import Columns
 
 RULE_FIELDS = [
@@ -54,6 +54,8 @@ FACTS = EligibilityFact._meta.db_table
 TERMS = ServiceTerm._meta.db_table
 POSTS = Post._meta.db_table
 ASSESSMENTS = Assessment._meta.db_table
+# The person's fact for a rule (``%s``: the rule's id).
+FACT_OF_PERSON = f"FROM {FACTS} f WHERE f.person_id = {{person}} AND f.rule_id = %s"
 
 
 # --- Rules as data -------------------------------------------------------------------------
@@ -179,12 +181,7 @@ def _dated_criteria(rule: EligibilityRule, day: dt.date | str) -> dict[str, Q]:
     if rule.min_education:
         out["education"] = Q(education__in=educations_at_least(rule.min_education))
     if rule.current_role_class:
-        holding = (
-            f"EXISTS (SELECT 1 FROM {POSTS} x WHERE x.person_id = {{person}} AND x.role_class = %s"
-            ' AND x.start <= {day} AND (x."end" IS NULL OR x."end" >= {day}))'
-        )
-        on = F(day) if per_row else Value(day, output_field=DateField())
-        out["current_role"] = Q(Condition(holding, [rule.current_role_class], person="pk", day=on))
+        out["current_role"] = Q(post_held(classes=[rule.current_role_class], on=F(day) if per_row else day))
     return out
 
 
@@ -218,8 +215,7 @@ def _assessment_q(rule: EligibilityRule, as_of: dt.date) -> Q:
 
 def _fact_met(rule: EligibilityRule, column: str, as_of: dt.date) -> Q:
     """The person's fact for ``rule`` says the criterion (its ``column``) is met by ``as_of``."""
-    sql = f"EXISTS (SELECT 1 FROM {FACTS} f WHERE f.person_id = {{person}} AND f.rule_id = %s AND f.{column} <= %s)"
-    return Q(Condition(sql, [rule.pk, as_of], person="pk"))
+    return Q(Condition(f"EXISTS (SELECT 1 {FACT_OF_PERSON} AND f.{column} <= %s)", [rule.pk, as_of], person="pk"))
 
 
 def criteria_q(rule: EligibilityRule, as_of: dt.date) -> dict[str, Q]:
@@ -432,13 +428,12 @@ def explanation_columns(rule: EligibilityRule, *, group_known: bool = False) -> 
     parts the rule's criteria need are read; with ``group_known`` (every row is known to be in
     the rule's group, as on a candidates page, whose every status selects within the group),
     not the group."""
-    fact = f"FROM {FACTS} f WHERE f.person_id = {{person}} AND f.rule_id = %s"
     out = {}
     if rule.applies_to and not group_known:
         out["explain_in_group"] = Condition(group_sql()[rule.applies_to], person="pk")
     if rule.min_service_years is not None:
         out["explain_terms"] = _of_person(_spans_sql(f"FROM {TERMS} x WHERE x.person_id = {{person}}"))
-        out["explain_service_met_on"] = _of_person(f"SELECT f.service_met_on {fact}", [rule.pk], DateField())
+        out["explain_service_met_on"] = _of_person(f"SELECT f.service_met_on {FACT_OF_PERSON}", [rule.pk], DateField())
     if rule.min_role_years is not None:
         roles = list(rule.roles or [])
         out["explain_role_spans"] = _of_person(
@@ -447,7 +442,7 @@ def explanation_columns(rule: EligibilityRule, *, group_known: bool = False) -> 
             ),
             [roles, roles],
         )
-        out["explain_role_met_on"] = _of_person(f"SELECT f.role_met_on {fact}", [rule.pk], DateField())
+        out["explain_role_met_on"] = _of_person(f"SELECT f.role_met_on {FACT_OF_PERSON}", [rule.pk], DateField())
     if rule.current_role_class:
         out["explain_class_spans"] = _of_person(
             _spans_sql(f"FROM {POSTS} x WHERE x.person_id = {{person}} AND x.role_class = %s"),

@@ -15,7 +15,7 @@ import functools
 import re
 
 from django.db import models
-from django.db.models import BooleanField, Expression, F, Q
+from django.db.models import BooleanField, DateField, Expression, F, Q, Value
 
 from talent import identity
 
@@ -166,6 +166,28 @@ def group_sql() -> dict[str, str]:
         group: f"EXISTS (SELECT 1 FROM {model._meta.db_table} g WHERE g.person_id = {{person}})"
         for group, model in tables.items()
     }
+
+
+def post_held(*, roles=(), classes=(), on=None, prefix: str = "") -> Condition:
+    """A condition on a person holding a post: of one of ``roles`` or of ``classes`` when
+    given, on the day ``on`` when given (a date, or an expression: a per-row date), in a village
+    under ``prefix`` when given (a reader's jurisdiction: posts elsewhere are not theirs to see)."""
+    from talent.models import Post
+
+    sql, params, refs = [f"SELECT 1 FROM {Post._meta.db_table} x WHERE x.person_id = {{person}}"], [], {"person": "pk"}
+    if prefix:
+        sql.append("x.village_id LIKE %s")
+        params.append(prefix + "%")
+    if roles:
+        sql.append("x.role = ANY(%s)")
+        params.append(list(roles))
+    if classes:
+        sql.append("x.role_class = ANY(%s)")
+        params.append(list(classes))
+    if on is not None:
+        sql.append('x.start <= {day} AND (x."end" IS NULL OR x."end" >= {day})')
+        refs["day"] = on if isinstance(on, Expression) else Value(on, output_field=DateField())
+    return Condition(f"EXISTS ({' AND '.join(sql)})", params, **refs)
 
 
 class PersonQuerySet(ScopedQuerySet):
