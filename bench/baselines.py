@@ -23,10 +23,12 @@ import datetime as dt
 
 from talent.choices import EDUCATION_RANK, GRADE_RANK, Education, Grade, Group
 from talent.dates import latest_birth_date_for_age
-from talent.querysets import significant_prefix
+from talent.querysets import posts_of_person, significant_prefix
 
+# A person's posts are probed as the API probes them (talent.querysets.posts_of_person: by the
+# person's B-tree index, not the exclusion constraint's GiST index).
 GROUP_SQL = {
-    Group.VILLAGE_CADRE: "EXISTS (SELECT 1 FROM talent_post g WHERE g.person_id = p.id)",
+    Group.VILLAGE_CADRE: f"EXISTS (SELECT 1 FROM talent_post g WHERE {posts_of_person('g', 'p.id')})",
     Group.GRADUATE_OFFICIAL: "EXISTS (SELECT 1 FROM talent_graduateofficial g WHERE g.person_id = p.id)",
     Group.RETURNEE: "EXISTS (SELECT 1 FROM talent_returnee g WHERE g.person_id = p.id)",
     Group.RURAL_TALENT: "EXISTS (SELECT 1 FROM talent_ruraltalent g WHERE g.person_id = p.id)",
@@ -57,7 +59,8 @@ def _rest_conditions(rule, as_of: dt.date, params: dict) -> list[str]:
     if rule.current_role_class:
         params["current_class"] = rule.current_role_class
         out.append(
-            "EXISTS (SELECT 1 FROM talent_post c WHERE c.person_id = p.id AND c.role_class = %(current_class)s"
+            f"EXISTS (SELECT 1 FROM talent_post c WHERE {posts_of_person('c', 'p.id')}"
+            " AND c.role_class = %(current_class)s"
             ' AND c.start <= %(as_of)s AND (c."end" IS NULL OR c."end" >= %(as_of)s))'
         )
     if rule.min_assessment_grade:
@@ -147,7 +150,7 @@ def people_page_sql(*, within: str, group: str, role: str, on: dt.date, page_siz
     params = {"place": significant_prefix(within), "role": role, "on": on, "limit": page_size}
     sql = f"""{PERSON_ROWS}
     WHERE {WITHIN_SQL} AND {GROUP_SQL[group]}
-      AND EXISTS (SELECT 1 FROM talent_post h WHERE h.person_id = p.id AND h.role = %(role)s
+      AND EXISTS (SELECT 1 FROM talent_post h WHERE {posts_of_person("h", "p.id")} AND h.role = %(role)s
                   AND h.start <= %(on)s AND (h."end" IS NULL OR h."end" >= %(on)s))
     ORDER BY p.id LIMIT %(limit)s"""
     return sql, params

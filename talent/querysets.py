@@ -144,6 +144,19 @@ class DivisionQuerySet(ScopedQuerySet):
         return self if scope_for(user) is not None else self.none()
 
 
+def posts_of_person(alias: str, person: str = "{person}") -> str:
+    """SQL: the posts ``alias`` are ``person``'s (by default the reference ``{person}`` of a
+    ``Condition``), read by the B-tree index on the person.
+
+    Written ``alias.person_id = person``, PostgreSQL often probes the exclusion constraint's GiST
+    index instead (``post_no_overlap_same_role``: person, village, role and period), which it
+    estimates a little cheaper and which takes 5–13 µs a probe against 1–2 µs for the B-tree's
+    (a county's page of party secretaries, 1,108 probes: 8.0 → 4.3 ms). GiST answers no
+    comparison with an array, B-tree does: ``= ANY(ARRAY[person])`` leaves the planner the
+    B-tree indexes alone."""
+    return f"{alias}.person_id = ANY(ARRAY[{person}])"
+
+
 def group_q(group: str) -> Q:
     """A condition on a person belonging to a group (talent.choices.Group): a record of the
     group's table (for village cadres, a post) is theirs."""
@@ -162,10 +175,11 @@ def group_sql() -> dict[str, str]:
         Group.RETURNEE: Returnee,
         Group.RURAL_TALENT: RuralTalent,
     }
-    return {
-        group: f"EXISTS (SELECT 1 FROM {model._meta.db_table} g WHERE g.person_id = {{person}})"
-        for group, model in tables.items()
-    }
+    tests = {}
+    for group, model in tables.items():
+        theirs = posts_of_person("g") if model is Post else "g.person_id = {person}"
+        tests[group] = f"EXISTS (SELECT 1 FROM {model._meta.db_table} g WHERE {theirs})"
+    return tests
 
 
 def post_held(*, roles=(), classes=(), on=None, prefix: str = "") -> Condition:
@@ -174,7 +188,7 @@ def post_held(*, roles=(), classes=(), on=None, prefix: str = "") -> Condition:
     under ``prefix`` when given (a reader's jurisdiction: posts elsewhere are not theirs to see)."""
     from talent.models import Post
 
-    sql, params, refs = [f"SELECT 1 FROM {Post._meta.db_table} x WHERE x.person_id = {{person}}"], [], {"person": "pk"}
+    sql, params, refs = [f"SELECT 1 FROM {Post._meta.db_table} x WHERE {posts_of_person('x')}"], [], {"person": "pk"}
     if prefix:
         sql.append("x.village_id LIKE %s")
         params.append(prefix + "%")
