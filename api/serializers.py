@@ -55,6 +55,12 @@ class FieldsBuiltOnce:
             prototypes = FieldsBuiltOnce._prototypes[type(self)] = super().get_fields()
         return {name: _unbound_copy(field) for name, field in prototypes.items()}
 
+    @cached_property
+    def _readable_fields(self) -> list:
+        # Listed once per serializer: DRF's property walks the fields and tests each again for
+        # every instance a serializer (a page's child, say) represents.
+        return [field for field in self.fields.values() if not field.write_only]
+
 
 def _unbound_copy(field):
     # What copy.copy does for a field (a new object of its class with its attributes), without
@@ -62,6 +68,7 @@ def _unbound_copy(field):
     clone = object.__new__(type(field))
     clone.__dict__.update(field.__dict__)
     clone.__dict__.pop("fields", None)  # a nested serializer's, built for the copy
+    clone.__dict__.pop("_readable_fields", None)
     if isinstance(field, serializers.ListSerializer):
         clone.child = _unbound_copy(field.child)
         clone.child.parent = clone  # bound as the prototype's child was (name ''), to the copy
@@ -250,20 +257,22 @@ class PersonSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
 
     @extend_schema_field(PostBriefSerializer(many=True))
     def get_current_posts(self, person):
-        today = dt.date.today()
-        request = self.context.get("request")
-        scope = scope_for(getattr(request, "user", None))
-        prefix = scope.prefix if scope else None
-        current = [
-            p
+        today, prefix = self._current_posts_shown
+        if prefix is None:  # no jurisdiction: no posts are theirs to see
+            return []
+        brief = self._post_brief
+        return [
+            brief.to_representation(p)
             for p in person.posts.all()
-            if p.start <= today
-            and (p.end is None or p.end >= today)
             # Posts outside the account's jurisdiction are not shown.
-            and prefix is not None
-            and p.village_id.startswith(prefix)
+            if p.start <= today and (p.end is None or p.end >= today) and p.village_id.startswith(prefix)
         ]
-        return [self._post_brief.to_representation(post) for post in current]
+
+    @cached_property
+    def _current_posts_shown(self) -> tuple[dt.date, str | None]:
+        # Today and the account's jurisdiction, once for the rows of a page.
+        scope = scope_for(getattr(self.context.get("request"), "user", None))
+        return dt.date.today(), scope.prefix if scope else None
 
     @cached_property
     def _post_brief(self) -> PostBriefSerializer:

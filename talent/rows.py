@@ -8,7 +8,7 @@ list, so a new field is read without touching the statement."""
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import connection, connections
 
 
 class Columns:
@@ -26,14 +26,20 @@ class Columns:
         ]
         self.width = len(fields)
         self.pk_index = fields.index(model._meta.pk)
+        # The connection's alias, read once: ``connection`` is a proxy that looks the
+        # connection up in a context-local mapping on every attribute read, a fifth of the
+        # cost of building a post.
+        self.db = connection.alias
 
     def present(self, row, start: int) -> bool:
         """Whether the slice holds a row (an outer join's missing side reads as NULLs)."""
         return row[start + self.pk_index] is not None
 
     def instance(self, row, start: int):
-        values = list(row[start : start + self.width])
-        for index, converters in self.converters:
-            for convert in converters:
-                values[index] = convert(values[index], None, connection)
-        return self.model.from_db(connection.alias, self.names, values)
+        values = row[start : start + self.width]
+        if self.converters:
+            values, db = list(values), connections[self.db]
+            for index, converters in self.converters:
+                for convert in converters:
+                    values[index] = convert(values[index], None, db)
+        return self.model.from_db(self.db, self.names, values)

@@ -123,3 +123,48 @@ def test_a_write_builds_its_own_fields(world, monkeypatch):
     write = PersonSerializer(person, data={"name": "张三", "graduate_official": None}, partial=True, context=reader)
     assert write.is_valid(), write.errors
     assert calls.count("PersonSerializer") == 2 and "GraduateOfficialSerializer" in calls[1:]
+
+
+def test_current_posts_are_todays_within_the_readers_jurisdiction(db):
+    """A person's current posts, as each reader sees them: posts held today (begun, not ended
+    before today) in villages within the reader's jurisdiction, in (start, id) order; none for a
+    request without a staff account."""
+    import datetime as dt
+
+    factories.divisions_make(factories.TWO_CITIES)
+    changsha, zhuzhou = factories.village_make("430104100201"), factories.village_make("430202100201")
+    today = dt.date.today()
+    person = factories.person_make(home_division=changsha)
+    day = dt.timedelta(days=1)
+    posts = {
+        "ended yesterday": factories.post_make(
+            person=person, village=changsha, role="party_secretary", start="2010-01-01", end=today - day
+        ),
+        "ends today": factories.post_make(
+            person=person, village=changsha, role="committee_director", start="2011-01-01", end=today
+        ),
+        "open": factories.post_make(person=person, village=changsha, role="party_secretary", start=today),
+        "elsewhere": factories.post_make(person=person, village=zhuzhou, role="party_secretary", start="2012-01-01"),
+        "begins tomorrow": factories.post_make(
+            person=person, village=zhuzhou, role="committee_member", start=today + day
+        ),
+    }
+    readers = {
+        "province": _context("viewer", "430000000000", personal_data=False),
+        "changsha": _context("viewer", "430100000000", personal_data=False),
+        "zhuzhou": _context("viewer", "430200000000", personal_data=False),
+    }
+    request = Request(APIRequestFactory().get("/"))
+    request.user = factories.user_make()  # no staff account
+    readers["no account"] = {"request": request}
+    shown = {}
+    for name, context in readers.items():
+        person = PersonViewSet.queryset.get(pk=person.pk)
+        shown[name] = [row["id"] for row in PersonSerializer(person, context=context).data["current_posts"]]
+    ids = {name: post.pk for name, post in posts.items()}
+    assert shown == {
+        "province": [ids["ends today"], ids["elsewhere"], ids["open"]],
+        "changsha": [ids["ends today"], ids["open"]],
+        "zhuzhou": [ids["elsewhere"]],
+        "no account": [],
+    }
