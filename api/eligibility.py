@@ -92,15 +92,15 @@ class CandidateSerializer(FieldsBuiltOnce, serializers.Serializer):
     )
     criteria = CriterionSerializer(many=True)
 
-    def to_representation(self, row: dict) -> dict:
+    def to_representation(self, row: eligibility.Candidate) -> dict:
         """Written directly, as CriterionSerializer's are (the person through its own
         serializer); tests/api/test_eligibility_api.py checks this equals DRF's rendering."""
         criterion = self.fields["criteria"].child
         return {
-            "person": self.fields["person"].to_representation(row["person"]),
-            "eligible": bool(row["eligible"]),
-            "eligible_on": row["eligible_on"].isoformat() if row["eligible_on"] is not None else None,
-            "criteria": [criterion.to_representation(result) for result in row["criteria"]],
+            "person": self.fields["person"].to_representation(row.person),
+            "eligible": bool(row.eligible),
+            "eligible_on": row.eligible_on.isoformat() if row.eligible_on is not None else None,
+            "criteria": [criterion.to_representation(result) for result in row.criteria],
         }
 
 
@@ -117,7 +117,7 @@ class RuleEvaluationSerializer(serializers.Serializer):
 class CandidateQuerySerializer(serializers.Serializer):
     as_of = serializers.DateField(required=False, help_text="评估日期,默认今天")
     status = serializers.ChoiceField(
-        choices=["eligible", "upcoming", "not_eligible"], default="eligible", help_text="符合/即将符合/不符合"
+        choices=eligibility.CANDIDATE_STATUSES, default="eligible", help_text="符合/即将符合/不符合"
     )
     horizon_days = serializers.IntegerField(
         min_value=1, max_value=MAX_HORIZON_DAYS, default=180, help_text="即将符合的期限(天)"
@@ -129,7 +129,7 @@ CANDIDATE_PARAMETERS = [
     OpenApiParameter(
         "status",
         str,
-        enum=["eligible", "upcoming", "not_eligible"],
+        enum=list(eligibility.CANDIDATE_STATUSES),
         description="eligible:当日符合;upcoming:期限内将符合;not_eligible:不符合及差距",
     ),
     OpenApiParameter("horizon_days", int, description="upcoming 的期限(天),默认180"),
@@ -200,37 +200,16 @@ class EligibilityRuleViewSet(viewsets.ModelViewSet):
         people = Person.objects.all()
         if not filtersets.within_implies_scope(self.filterset_class, request.query_params, scope_for(request.user)):
             people = people.visible_to(request.user)  # else the within filter's condition implies it
-        people = self.filter_queryset(people)
-        if status == "eligible":
-            selected = eligibility.eligible_people(rule, as_of=as_of, people=people)
-        elif status == "upcoming":
-            selected = eligibility.upcoming_people(
-                rule, as_of=as_of, horizon_days=query.validated_data["horizon_days"], people=people
-            )
-        else:
-            selected = eligibility.not_eligible_people(rule, as_of=as_of, people=people)
-        # The brief's columns and what the explanation reads, in the page's one statement: the
-        # page's people are shown as PersonBriefSerializer shows them. Every status selects
-        # within the rule's group, so the group is not read again.
-        columns = {*PersonBriefSerializer.Meta.fields, *eligibility.EXPLAINED_FIELDS}
-        explained = eligibility.explanation_columns(rule, group_known=True)
-        page = self.paginate_queryset(selected.only(*columns).annotate(**explained).order_by("id"))
-        upcoming_on = {p.pk: getattr(p, "upcoming_on", None) for p in page}
-        evaluations = eligibility.rule_explain(rule, as_of=as_of, people=page, group_known=True)
-        rows = []
-        for person in page:
-            evaluation = evaluations[person.pk]
-            criteria = evaluation.criteria
-            if status == "not_eligible":
-                criteria = [c for c in criteria if not c.met]
-            rows.append(
-                {
-                    "person": person,
-                    "eligible": evaluation.eligible,
-                    "eligible_on": upcoming_on[person.pk] if status == "upcoming" else evaluation.eligible_on,
-                    "criteria": criteria,
-                }
-            )
+        selected = eligibility.candidates(
+            rule,
+            status=status,
+            as_of=as_of,
+            horizon_days=query.validated_data["horizon_days"],
+            people=self.filter_queryset(people),
+            fields=PersonBriefSerializer.Meta.fields,  # the page's people as the brief shows them
+        )
+        page = self.paginate_queryset(selected)
+        rows = eligibility.candidates_explain(rule, page, status=status, as_of=as_of)
         data = CandidateSerializer(rows, many=True, context=self.get_serializer_context()).data
         return self.get_paginated_response(data)
 

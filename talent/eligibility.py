@@ -5,7 +5,8 @@ Selection happens in the database. The service criteria use the precomputed fact
 everything that depends on the as-of date (age, education, current post, assessments) is a
 cheap condition evaluated at query time. Only the page of people being shown is explained
 criterion by criterion (``rule_explain``), from data the page's own statement reads with its
-rows (``explanation_columns``).
+rows (``explanation_columns``); ``candidates`` and ``candidates_explain`` do both for a page of
+candidates, by status.
 
 The arithmetic is DOMAIN.md's "service-length rule (exact)"; docs/eligibility.md walks through
 it with examples.
@@ -27,7 +28,7 @@ from django.forms.models import model_to_dict
 from talent.choices import EDUCATION_RANK, GRADE_RANK, AssessmentKind, Education, Grade, Group, RoleClass
 from talent.dates import age_on, anniversary, latest_birth_date_for_age
 from talent.models import Assessment, EligibilityFact, EligibilityRule, Person, Post, ServiceTerm
-from talent.querysets import Condition, RowSql, group_q, group_sql, post_held
+from talent.querysets import Condition, RowSql, group_q, group_sql, post_held, posts_of_person
 from talent.rows import Columns
 
 RULE_FIELDS = [
@@ -272,6 +273,57 @@ def upcoming_people(rule: EligibilityRule, *, as_of: dt.date, horizon_days: int,
     return qs.filter(_dated_q(rule, "upcoming_on") & _assessment_q(rule, as_of))
 
 
+# --- Candidates: a page of people selected and explained ---------------------------------------
+
+CANDIDATE_STATUSES = ("eligible", "upcoming", "not_eligible")
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    person: Person
+    eligible: bool
+    eligible_on: dt.date | None  # upcoming: the day they will be
+    criteria: list  # [CriterionResult]; not_eligible: the unmet ones only
+
+
+def candidates(rule: EligibilityRule, *, status: str, as_of: dt.date, horizon_days: int, people=None, fields=()):
+    """The people ``status`` selects under ``rule`` on ``as_of`` (``CANDIDATE_STATUSES``: who
+    meets it, who will within ``horizon_days``, who does not), in id order, read with their
+    ``fields`` and what their explanation needs: ``candidates_explain`` explains a page of them
+    with no statement of its own."""
+    if status == "eligible":
+        selected = eligible_people(rule, as_of=as_of, people=people)
+    elif status == "upcoming":
+        selected = upcoming_people(rule, as_of=as_of, horizon_days=horizon_days, people=people)
+    elif status == "not_eligible":
+        selected = not_eligible_people(rule, as_of=as_of, people=people)
+    else:
+        raise ValueError(f"status: {status!r} is not one of {CANDIDATE_STATUSES}")
+    # Every status selects within the rule's group: the explanation need not read it again.
+    explained = explanation_columns(rule, group_known=True)
+    return selected.only(*fields, *EXPLAINED_FIELDS).annotate(**explained).order_by("id")
+
+
+def candidates_explain(rule: EligibilityRule, page, *, status: str, as_of: dt.date) -> list[Candidate]:
+    """Each person of ``page`` (rows of ``candidates(rule, status=status, as_of=as_of)``) with
+    the rule explained for them, in the page's order."""
+    evaluations = rule_explain(rule, as_of=as_of, people=page, group_known=True)
+    out = []
+    for person in page:
+        evaluation = evaluations[person.pk]
+        out.append(
+            Candidate(
+                person=person,
+                eligible=evaluation.eligible,
+                eligible_on=person.upcoming_on if status == "upcoming" else evaluation.eligible_on,
+                criteria=[c for c in evaluation.criteria if not c.met]
+                if status == "not_eligible"
+                else evaluation.criteria,
+            )
+        )
+    return out
+
+
 # --- Explanation, for a page of people -------------------------------------------------------
 
 
@@ -437,15 +489,13 @@ def explanation_columns(rule: EligibilityRule, *, group_known: bool = False) -> 
     if rule.min_role_years is not None:
         roles = list(rule.roles or [])
         out["explain_role_spans"] = _of_person(
-            _spans_sql(
-                f"FROM {POSTS} x WHERE x.person_id = {{person}} AND (x.role = ANY(%s) OR x.role_class = ANY(%s))"
-            ),
+            _spans_sql(f"FROM {POSTS} x WHERE {posts_of_person('x')} AND (x.role = ANY(%s) OR x.role_class = ANY(%s))"),
             [roles, roles],
         )
         out["explain_role_met_on"] = _of_person(f"SELECT f.role_met_on {FACT_OF_PERSON}", [rule.pk], DateField())
     if rule.current_role_class:
         out["explain_class_spans"] = _of_person(
-            _spans_sql(f"FROM {POSTS} x WHERE x.person_id = {{person}} AND x.role_class = %s"),
+            _spans_sql(f"FROM {POSTS} x WHERE {posts_of_person('x')} AND x.role_class = %s"),
             [rule.current_role_class],
         )
     if rule.min_assessment_grade:

@@ -112,6 +112,36 @@ def test_explanation_gives_figures_and_shortfall(db):
     assert eligibility.eligible_people(rule, as_of=later).filter(pk=person.pk).exists()
 
 
+def test_candidates_of_each_status_selected_and_explained(db):
+    """talent.eligibility.candidates and candidates_explain, status by status: who is selected,
+    in id order, the day shown (eligible: the first day all criteria held; upcoming: the day they
+    will), the criteria shown (not eligible: only the unmet ones) and the fields read."""
+    rule = EligibilityRule.objects.get(code="township-institution-post", is_current=True)
+    ready = graduate_make(terms=[("2009-08-01", None)]).person  # 6 years on 2015-07-31
+    post_make(person=ready, role=Role.PARTY_DEPUTY_SECRETARY, start="2009-08-01")
+    soon = graduate_make(terms=[("2009-10-01", None)]).person  # 6 years on 2015-09-30
+    post_make(person=soon, role=Role.PARTY_DEPUTY_SECRETARY, start="2009-10-01")
+    short = graduate_make(terms=[("2013-01-01", None)]).person
+    post_make(person=short, role=Role.PARTY_DEPUTY_SECRETARY, start="2013-01-01")
+    person_make()  # not a graduate official: in no status
+    as_of = D("2015-08-01")
+
+    def shown(status, horizon_days=180):
+        selected = eligibility.candidates(rule, status=status, as_of=as_of, horizon_days=horizon_days, fields=["name"])
+        page = list(selected)
+        assert all("name" in p.__dict__ and "id_number" not in p.__dict__ for p in page)  # only what was asked
+        explained = eligibility.candidates_explain(rule, page, status=status, as_of=as_of)
+        return [(c.person.pk, c.eligible, c.eligible_on, [r.criterion for r in c.criteria]) for c in explained]
+
+    every = ["group", "service", "role"]
+    assert shown("eligible") == [(ready.pk, True, D("2015-07-31"), every)]
+    assert shown("upcoming") == [(soon.pk, False, D("2015-09-30"), every)]
+    assert shown("upcoming", horizon_days=30) == []
+    assert shown("not_eligible") == [(soon.pk, False, None, ["service"]), (short.pk, False, None, ["service", "role"])]
+    with pytest.raises(ValueError, match="status"):
+        eligibility.candidates(rule, status="maybe", as_of=as_of, horizon_days=180)
+
+
 def test_explanation_reads_each_union_of_periods_in_order(db):
     """The terms, the role's posts and the class's posts as the explanation reads them: each
     union in order, adjacent periods merged, an open one open, none at all empty."""
