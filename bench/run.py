@@ -820,7 +820,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, help="samples per request figure (default by scale)")
     parser.add_argument("--duration", type=float, help="seconds of the throughput test (default by scale)")
     parser.add_argument("--readers", type=int, default=4, help="concurrent readers (default 4)")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers (default 4)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 2,
+        help="gunicorn sync workers (default one per core, as on a machine that also runs PostgreSQL:"
+        " docs/deploy.md, 'Capacity notes')",
+    )
     parser.add_argument("--as-of", default=None, help="as-of date (default the demo's, 2015-06-30)")
     parser.add_argument("--json", type=Path, help="where to write the results (default bench/results/…)")
     parser.add_argument("--table", type=Path, help="print the table of an earlier run's JSON and stop")
