@@ -311,16 +311,11 @@ def candidates_explain(rule: EligibilityRule, page, *, status: str, as_of: dt.da
     out = []
     for person in page:
         evaluation = evaluations[person.pk]
-        out.append(
-            Candidate(
-                person=person,
-                eligible=evaluation.eligible,
-                eligible_on=person.upcoming_on if status == "upcoming" else evaluation.eligible_on,
-                criteria=[c for c in evaluation.criteria if not c.met]
-                if status == "not_eligible"
-                else evaluation.criteria,
-            )
-        )
+        criteria = evaluation.criteria
+        if status == "not_eligible":
+            criteria = [c for c in criteria if not c.met]
+        eligible_on = person.upcoming_on if status == "upcoming" else evaluation.eligible_on
+        out.append(Candidate(person, evaluation.eligible, eligible_on, criteria))
     return out
 
 
