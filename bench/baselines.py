@@ -23,15 +23,15 @@ import datetime as dt
 
 from talent.choices import EDUCATION_RANK, GRADE_RANK, Education, Grade, Group
 from talent.dates import latest_birth_date_for_age
-from talent.querysets import posts_of_person, significant_prefix
+from talent.querysets import person_rows, significant_prefix
 
-# A person's posts are probed as the API probes them (talent.querysets.posts_of_person: by the
-# person's B-tree index, not the exclusion constraint's GiST index).
+# A person's rows are probed as the API probes them (talent.querysets.person_rows: by the
+# person's B-tree index, not an exclusion constraint's GiST index).
 GROUP_SQL = {
-    Group.VILLAGE_CADRE: f"EXISTS (SELECT 1 FROM talent_post g WHERE {posts_of_person('g', 'p.id')})",
-    Group.GRADUATE_OFFICIAL: "EXISTS (SELECT 1 FROM talent_graduateofficial g WHERE g.person_id = p.id)",
-    Group.RETURNEE: "EXISTS (SELECT 1 FROM talent_returnee g WHERE g.person_id = p.id)",
-    Group.RURAL_TALENT: "EXISTS (SELECT 1 FROM talent_ruraltalent g WHERE g.person_id = p.id)",
+    Group.VILLAGE_CADRE: f"EXISTS (SELECT 1 FROM talent_post g WHERE {person_rows('g', 'p.id')})",
+    Group.GRADUATE_OFFICIAL: f"EXISTS (SELECT 1 FROM talent_graduateofficial g WHERE {person_rows('g', 'p.id')})",
+    Group.RETURNEE: f"EXISTS (SELECT 1 FROM talent_returnee g WHERE {person_rows('g', 'p.id')})",
+    Group.RURAL_TALENT: f"EXISTS (SELECT 1 FROM talent_ruraltalent g WHERE {person_rows('g', 'p.id')})",
 }
 
 # "Within" read the indexed way, as the API does (talent.querysets.person_under): the person's
@@ -59,7 +59,7 @@ def _rest_conditions(rule, as_of: dt.date, params: dict) -> list[str]:
     if rule.current_role_class:
         params["current_class"] = rule.current_role_class
         out.append(
-            f"EXISTS (SELECT 1 FROM talent_post c WHERE {posts_of_person('c', 'p.id')}"
+            f"EXISTS (SELECT 1 FROM talent_post c WHERE {person_rows('c', 'p.id')}"
             " AND c.role_class = %(current_class)s"
             ' AND c.start <= %(as_of)s AND (c."end" IS NULL OR c."end" >= %(as_of)s))'
         )
@@ -150,7 +150,7 @@ def people_page_sql(*, within: str, group: str, role: str, on: dt.date, page_siz
     params = {"place": significant_prefix(within), "role": role, "on": on, "limit": page_size}
     sql = f"""{PERSON_ROWS}
     WHERE {WITHIN_SQL} AND {GROUP_SQL[group]}
-      AND EXISTS (SELECT 1 FROM talent_post h WHERE {posts_of_person("h", "p.id")} AND h.role = %(role)s
+      AND EXISTS (SELECT 1 FROM talent_post h WHERE {person_rows("h", "p.id")} AND h.role = %(role)s
                   AND h.start <= %(on)s AND (h."end" IS NULL OR h."end" >= %(on)s))
     ORDER BY p.id LIMIT %(limit)s"""
     return sql, params

@@ -28,7 +28,7 @@ from django.forms.models import model_to_dict
 from talent.choices import EDUCATION_RANK, GRADE_RANK, AssessmentKind, Education, Grade, Group, RoleClass
 from talent.dates import age_on, anniversary, latest_birth_date_for_age
 from talent.models import Assessment, EligibilityFact, EligibilityRule, Person, Post, ServiceTerm
-from talent.querysets import Condition, RowSql, group_q, group_sql, post_held, posts_of_person
+from talent.querysets import Condition, RowSql, group_q, group_sql, person_rows, post_held
 from talent.rows import Columns
 
 RULE_FIELDS = [
@@ -479,18 +479,18 @@ def explanation_columns(rule: EligibilityRule, *, group_known: bool = False) -> 
     if rule.applies_to and not group_known:
         out["explain_in_group"] = Condition(group_sql()[rule.applies_to], person="pk")
     if rule.min_service_years is not None:
-        out["explain_terms"] = _of_person(_spans_sql(f"FROM {TERMS} x WHERE x.person_id = {{person}}"))
+        out["explain_terms"] = _of_person(_spans_sql(f"FROM {TERMS} x WHERE {person_rows('x')}"))
         out["explain_service_met_on"] = _of_person(f"SELECT f.service_met_on {FACT_OF_PERSON}", [rule.pk], DateField())
     if rule.min_role_years is not None:
         roles = list(rule.roles or [])
         out["explain_role_spans"] = _of_person(
-            _spans_sql(f"FROM {POSTS} x WHERE {posts_of_person('x')} AND (x.role = ANY(%s) OR x.role_class = ANY(%s))"),
+            _spans_sql(f"FROM {POSTS} x WHERE {person_rows('x')} AND (x.role = ANY(%s) OR x.role_class = ANY(%s))"),
             [roles, roles],
         )
         out["explain_role_met_on"] = _of_person(f"SELECT f.role_met_on {FACT_OF_PERSON}", [rule.pk], DateField())
     if rule.current_role_class:
         out["explain_class_spans"] = _of_person(
-            _spans_sql(f"FROM {POSTS} x WHERE {posts_of_person('x')} AND x.role_class = %s"),
+            _spans_sql(f"FROM {POSTS} x WHERE {person_rows('x')} AND x.role_class = %s"),
             [rule.current_role_class],
         )
     if rule.min_assessment_grade:

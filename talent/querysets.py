@@ -144,16 +144,17 @@ class DivisionQuerySet(ScopedQuerySet):
         return self if scope_for(user) is not None else self.none()
 
 
-def posts_of_person(alias: str, person: str = "{person}") -> str:
-    """SQL: the posts ``alias`` are ``person``'s (by default the reference ``{person}`` of a
-    ``Condition``), read by the B-tree index on the person.
+def person_rows(alias: str, person: str = "{person}") -> str:
+    """SQL: the rows ``alias`` are ``person``'s (by default the reference ``{person}`` of a
+    ``Condition``), read by a B-tree index on the person.
 
-    Written ``alias.person_id = person``, PostgreSQL often probes the exclusion constraint's GiST
-    index instead (``post_no_overlap_same_role``: person, village, role and period), which it
-    estimates a little cheaper and which takes 5–13 µs a probe against 1–2 µs for the B-tree's
-    (a county's page of party secretaries, 1,108 probes: 8.0 → 4.3 ms). GiST answers no
-    comparison with an array, B-tree does: ``= ANY(ARRAY[person])`` leaves the planner the
-    B-tree indexes alone."""
+    Posts and service terms each have an exclusion constraint led by the person
+    (``post_no_overlap_same_role``: person, village, role, period; ``term_no_overlap``: person,
+    period), whose GiST index PostgreSQL often probes for ``alias.person_id = person``: its
+    estimate is a little lower than the B-tree's, its probe 5–13 µs against 1–2 µs (a county's
+    page of party secretaries, 1,108 probes: 8.0 → 4.3 ms). GiST answers no comparison with an
+    array, B-tree does: ``= ANY(ARRAY[person])`` leaves the planner the B-tree indexes alone.
+    Every per-person probe in this module's SQL is written this way."""
     return f"{alias}.person_id = ANY(ARRAY[{person}])"
 
 
@@ -175,11 +176,10 @@ def group_sql() -> dict[str, str]:
         Group.RETURNEE: Returnee,
         Group.RURAL_TALENT: RuralTalent,
     }
-    tests = {}
-    for group, model in tables.items():
-        theirs = posts_of_person("g") if model is Post else "g.person_id = {person}"
-        tests[group] = f"EXISTS (SELECT 1 FROM {model._meta.db_table} g WHERE {theirs})"
-    return tests
+    return {
+        group: f"EXISTS (SELECT 1 FROM {model._meta.db_table} g WHERE {person_rows('g')})"
+        for group, model in tables.items()
+    }
 
 
 def post_held(*, roles=(), classes=(), on=None, prefix: str = "") -> Condition:
@@ -188,7 +188,7 @@ def post_held(*, roles=(), classes=(), on=None, prefix: str = "") -> Condition:
     under ``prefix`` when given (a reader's jurisdiction: posts elsewhere are not theirs to see)."""
     from talent.models import Post
 
-    sql, params, refs = [f"SELECT 1 FROM {Post._meta.db_table} x WHERE {posts_of_person('x')}"], [], {"person": "pk"}
+    sql, params, refs = [f"SELECT 1 FROM {Post._meta.db_table} x WHERE {person_rows('x')}"], [], {"person": "pk"}
     if prefix:
         sql.append("x.village_id LIKE %s")
         params.append(prefix + "%")

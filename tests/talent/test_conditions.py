@@ -146,7 +146,7 @@ def _plan(queryset) -> str:
 
 def test_a_persons_posts_are_probed_by_the_person_btree_not_the_exclusion_gist(people):
     """The village-cadre test and "holds a post" name the person's posts as
-    talent.querysets.posts_of_person writes it, which the exclusion constraint's GiST index
+    talent.querysets.person_rows writes it, which the exclusion constraint's GiST index
     (post_no_overlap_same_role) cannot answer: with a plain ``=`` PostgreSQL probed it, three to
     five times slower than the person's B-tree (docs/benchmarks.md, "People list")."""
     from talent.querysets import post_held
