@@ -15,7 +15,7 @@ from api import audit
 from api.exceptions import django_to_drf
 from api.fields import DivisionCodeField, IdNumberField, PersonRefField, PhoneField
 from talent import rules
-from talent.access import scope_for
+from talent.access import current_posts, scope_for
 from talent.choices import Group, RoleClass
 from talent.models import (
     Assessment,
@@ -257,22 +257,15 @@ class PersonSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
 
     @extend_schema_field(PostBriefSerializer(many=True))
     def get_current_posts(self, person):
-        today, prefix = self._current_posts_shown
-        if prefix is None:  # no jurisdiction: no posts are theirs to see
-            return []
+        # Which posts are current and whose they are to see: talent.access.current_posts.
+        today, scope = self._current_posts_shown
         brief = self._post_brief
-        return [
-            brief.to_representation(p)
-            for p in person.posts.all()
-            # Posts outside the account's jurisdiction are not shown.
-            if p.start <= today and (p.end is None or p.end >= today) and p.village_id.startswith(prefix)
-        ]
+        return [brief.to_representation(post) for post in current_posts(person.posts.all(), scope, on=today)]
 
     @cached_property
-    def _current_posts_shown(self) -> tuple[dt.date, str | None]:
-        # Today and the account's jurisdiction, once for the rows of a page.
-        scope = scope_for(getattr(self.context.get("request"), "user", None))
-        return dt.date.today(), scope.prefix if scope else None
+    def _current_posts_shown(self):
+        # Today and the reader's scope, once for the rows of a page.
+        return dt.date.today(), scope_for(getattr(self.context.get("request"), "user", None))
 
     @cached_property
     def _post_brief(self) -> PostBriefSerializer:

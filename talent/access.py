@@ -6,6 +6,7 @@ user with neither is allowed nothing. Scoping itself lives in each queryset's ``
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -74,6 +75,15 @@ def _account_read_with(user):
         return user.staff
     except ObjectDoesNotExist:
         return None
+
+
+def current_posts(posts, scope: Scope | None, *, on: dt.date) -> list:
+    """The posts among ``posts`` (a person's) that are held on ``on`` and that ``scope`` sees:
+    in villages within its jurisdiction; none without a staff account (``NO_SCOPE``). A
+    person's detail and a people page show these as the person's current posts."""
+    if scope is None:
+        return []
+    return [post for post in posts if post.held_on(on) and scope.covers(post.village_id)]
 
 
 def mask_id_number(value: str) -> str:

@@ -9,6 +9,8 @@ recorded with the acting user and the values, whichever way the write arrives.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pghistory
 import pgtrigger
 from django.conf import settings
@@ -516,6 +518,10 @@ class Post(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.get_role_display()} {self.start}–{self.end or '至今'}"
+
+    def held_on(self, day: dt.date) -> bool:
+        """Whether the post is held on ``day``: both ends count (``PostQuerySet.active_on``)."""
+        return self.start <= day and (self.end is None or self.end >= day)
 
     def clean(self) -> None:
         errors = {}
