@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from talent.choices import ImportKind, ImportMode
+from talent.querysets import person_rows
 from talent.roster import columns as C
 from talent.roster.files import FileError, Upload
 
@@ -591,16 +592,13 @@ class Staging:
         self.flush()
 
     def _visible_sql(self, person: str) -> str:
-        """A condition: the registry places ``person`` (an id expression) within the prefix."""
+        """A condition: the registry places ``person`` (an id expression) within the prefix (a
+        home division, a post or a service term under it), read from the person's places as
+        the API's "within" reads it (talent.querysets.person_under; talent/places.py)."""
         if not self.prefix:
             return "true"
-        like = q(self.prefix + "%")
-        return (
-            f"(EXISTS (SELECT 1 FROM talent_person vp WHERE vp.id = {person} AND vp.home_division_id LIKE {like}) "
-            f"OR EXISTS (SELECT 1 FROM talent_post vt WHERE vt.person_id = {person} AND vt.village_id LIKE {like}) "
-            f"OR EXISTS (SELECT 1 FROM talent_serviceterm vs WHERE vs.person_id = {person} "
-            f"AND vs.village_id LIKE {like}))"
-        )
+        places = f"SELECT 1 FROM talent_personplace w WHERE w.prefix = {q(self.prefix)} AND w.person_id = {person}"
+        return f"EXISTS ({places})"
 
     def _check_people(self) -> None:
         ok = "s.v_id_number IS NOT NULL"
@@ -661,15 +659,19 @@ class Staging:
     def _check_people_placed(self) -> None:
         """A person must lie within the jurisdiction: by a home division or a post (on any of
         their rows), or by what the registry holds of them (an existing person)."""
-        like = q(self.prefix + "%")
-        home = "{t}.v_home_division" if "home_division" in self.present else "NULL"
-        registry = (
-            f"(s.person_id IS NOT NULL AND (({home.format(t='s')} IS NULL AND EXISTS (SELECT 1 FROM talent_person hp "
-            f"WHERE hp.id = s.person_id AND hp.home_division_id LIKE {like})) "
-            f"OR EXISTS (SELECT 1 FROM talent_post vt WHERE vt.person_id = s.person_id AND vt.village_id LIKE {like}) "
-            f"OR EXISTS (SELECT 1 FROM talent_serviceterm vs WHERE vs.person_id = s.person_id AND "
-            f"vs.village_id LIKE {like})))"
-        )
+        registry = self._visible_sql("s.person_id")
+        if "home_division" in self.present:
+            # A home division given on the row replaces the registry's: only the person's posts
+            # and service terms place them then.
+            like = q(self.prefix + "%")
+            registry = (
+                f"CASE WHEN s.v_home_division IS NULL THEN {registry} ELSE "
+                f"EXISTS (SELECT 1 FROM talent_post vt WHERE {person_rows('vt', 's.person_id')} "
+                f"AND vt.village_id LIKE {like}) "
+                f"OR EXISTS (SELECT 1 FROM talent_serviceterm vs WHERE {person_rows('vs', 's.person_id')} "
+                f"AND vs.village_id LIKE {like}) END"
+            )
+        registry = f"(s.person_id IS NOT NULL AND {registry})"
         col = "home_division" if "home_division" in self.present else "id_number"
         self._err(col, f"s.v_id_number IS NOT NULL AND {self.FIRST_ROW} AND NOT {self._placed_here('s')} "
                   f"AND NOT EXISTS (SELECT 1 FROM roster_multi m WHERE m.v_id_number = s.v_id_number AND m.placed) "

@@ -277,6 +277,42 @@ def test_a_person_must_lie_within_the_jurisdiction(user, world):
     assert codes(roster_import) == {(3, "户籍所在地区划代码", "person_outside")}
 
 
+def test_a_registered_person_is_placed_by_what_the_registry_holds_unless_the_row_moves_them(user, world):
+    """Upserting registered people with no post on the row: the registry's posts place them
+    within the jurisdiction whatever the row's home; the registry's home only while the row
+    leaves the home blank (a home on the row replaces it)."""
+    by_post = factories.person_make(home_division=world["other_village"])
+    factories.post_make(person=by_post, village=world["village"])
+    by_home = factories.person_make(home_division=world["village"])
+    by_home_moved = factories.person_make(home_division=world["village"])
+    no_post = {"任职村(社区)代码": "", "职务": "", "任职开始日期": ""}
+
+    def row(person, home):
+        gender = "男" if person.gender == "male" else "女"
+        return person_row(居民身份证号码=person.id_number, 出生日期=person.birth_date.isoformat(), 性别=gender,
+                          户籍所在地区划代码=home, **no_post)  # fmt: skip
+
+    rows = [row(by_post, OTHER_VILLAGE), row(by_home, ""), row(by_home_moved, OTHER_VILLAGE)]
+    assert codes(run(rows, mode="upsert", actor=user)) == {(4, "户籍所在地区划代码", "person_outside")}
+
+
+def test_assessments_of_people_the_registry_places_within(user, world):
+    """An assessment may be recorded for a person whose home division, post or service term
+    lies within the jurisdiction; not for one with none of them there."""
+    by_home = factories.person_make(home_division=world["village"])
+    by_post = factories.person_make(home_division=world["other_village"])
+    factories.post_make(person=by_post, village=world["village"])
+    by_term = factories.person_make(home_division=world["other_village"])
+    factories.graduate_make(by_term, terms=[("2010-08-01", "2013-07-31")], village=world["village"])
+    stranger = factories.person_make(home_division=world["other_village"])
+    factories.post_make(person=stranger, village=world["other_village"])
+    rows = [
+        {"居民身份证号码": person.id_number, "考核年度": "2014", "考核等次": "称职"}
+        for person in (by_home, by_post, by_term, stranger)
+    ]
+    assert codes(run(rows, kind="assessments", actor=user)) == {(5, "居民身份证号码", "person_outside")}
+
+
 def test_a_national_account_has_no_jurisdiction_limit(world):
     admin = factories.user_make(is_superuser=True)
     row = person_row(1, **{"户籍所在地区划代码": OTHER_VILLAGE, "任职村(社区)代码": OTHER_VILLAGE})
