@@ -8,7 +8,9 @@
 
 Counting is a fixed window in Django's cache: create the window's key at 0, then increment it,
 both atomic in Redis (SET NX EX and INCR in one script, one round trip per request), so every
-gunicorn worker and every server behind the load balancer shares one count. A request over the
+gunicorn worker and every server behind the load balancer shares one count. A token's request
+is counted by its authentication, and the same round trip reads the generation of the staff
+identities the processes keep (``token_hit``, ``IDENTITY_GENERATION``; api/authentication.py). A request over the
 limit answers 429 with ``Retry-After`` (the seconds to the next window) in the API's error
 shape. When the cache itself cannot be reached the request is let through (and logged):
 throttling protects the service, it must not take it down; the lockout below lives in
@@ -27,10 +29,12 @@ import hashlib
 import ipaddress
 import logging
 import math
+import secrets
 import time
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 from django.http import HttpResponse, JsonResponse
 from rest_framework.throttling import BaseThrottle
@@ -91,44 +95,100 @@ def hit(scope: str, ident: str, rate: str | None) -> float | None:
     parsed = parse_rate(rate)
     if parsed is None:
         return None
-    limit, period = parsed
-    now = time.time()
-    window = int(now // period)
-    key = f"throttle:{scope}:{ident}:{window}"
     try:
-        count = _count(key, timeout=period + 1)
+        return _hit(scope, ident, parsed)[0]
     except Exception:  # the cache is down: let the request through (logged)
         logger.warning("throttling skipped: the cache is unavailable", exc_info=True)
         return None
-    if count <= limit:
-        return None
-    return max((window + 1) * period - now, 1.0)
 
 
-def _count(key: str, *, timeout: int) -> int:
+def token_hit(key: str) -> tuple[float | None, str | None]:
+    """Count one request of the API token ``key`` (THROTTLE_RATES["user"]) and read the
+    generation of staff identities (``IDENTITY_GENERATION``) in the same round trip: the seconds
+    to wait when over the limit, else None; and the generation, None when the cache cannot
+    tell it (it is down, or it is the database's, where the read would cost what it saves).
+    Token authentication calls this first; TokenRateThrottle then decides from its count."""
+    parsed = parse_rate(settings.THROTTLE_RATES.get(TokenRateThrottle.scope)) or (None, 60)
+    try:
+        return _hit(TokenRateThrottle.scope, token_ident(key), parsed, generation=True)
+    except Exception:  # the cache is down: let the request through (logged), read the identity
+        logger.warning("throttling skipped: the cache is unavailable", exc_info=True)
+        return None, None
+
+
+def _hit(scope: str, ident: str, parsed: tuple[int | None, int], *, generation: bool = False):
+    limit, period = parsed
+    now = time.time()
+    window = int(now // period)
+    count, current = _count(f"throttle:{scope}:{ident}:{window}", timeout=period + 1, generation=generation)
+    wait = None if limit is None or count <= limit else max((window + 1) * period - now, 1.0)
+    return wait, current
+
+
+def _count(key: str, *, timeout: int, generation: bool = False) -> tuple[int, str | None]:
     """Count one request on ``key`` (created at 0 for ``timeout`` seconds when absent): the
-    count with it. On Redis, one round trip: SET NX EX and INCR in one script, which Redis runs
-    atomically (Django's own ``add`` and ``incr`` take three: SET NX, EXISTS, INCRBY; a MULTI of
-    the two costs 0.03 ms more of the client's parsing). Elsewhere (the database cache without
-    CACHE_URL, the tests' memory cache), ``add`` then ``incr``."""
+    count with it, and with ``generation`` the identities' generation (else None). On Redis,
+    one round trip: SET NX EX and INCR (and the generation, set first when absent) in one
+    script, which Redis runs atomically (Django's own ``add`` and ``incr`` take three: SET NX,
+    EXISTS, INCRBY; a MULTI of the two costs 0.03 ms more of the client's parsing). Elsewhere
+    (the database cache without CACHE_URL, the tests' memory cache), ``add`` then ``incr``."""
     backend = caches["default"]
     if isinstance(backend, RedisCache):
-        full_key = backend.make_and_validate_key(key)
         script = _count_script(backend._cache, backend._cache._get_connection_pool(write=True))
         # An integer is stored as such by Django's Redis serializer: INCR and cache.get agree.
-        return int(script(keys=[full_key], args=[timeout]))
+        if not generation:
+            return int(script(keys=[backend.make_and_validate_key(key)], args=[timeout])), None
+        keys = [backend.make_and_validate_key(key), backend.make_and_validate_key(IDENTITY_GENERATION)]
+        count, current = script(keys=keys, args=[timeout, _new_generation_value()])
+        return int(count), current.decode()
     try:
         backend.add(key, 0, timeout=timeout)
-        return backend.incr(key)
+        count = backend.incr(key)
     except ValueError:  # expired between add and incr: this request starts the count
         backend.add(key, 1, timeout=timeout)
-        return 1
+        count = 1
+    if not generation or not isinstance(backend, LocMemCache):
+        return count, None
+    backend.add(IDENTITY_GENERATION, _new_generation_value(), timeout=None)
+    return count, backend.get(IDENTITY_GENERATION)
 
 
 COUNT_SCRIPT = """
 redis.call('SET', KEYS[1], 0, 'EX', ARGV[1], 'NX')
-return redis.call('INCR', KEYS[1])
+local count = redis.call('INCR', KEYS[1])
+if #KEYS == 1 then
+  return count
+end
+redis.call('SET', KEYS[2], ARGV[2], 'NX')
+return {count, redis.call('GET', KEYS[2])}
 """
+
+# The generation of staff identities: a random value, replaced whenever a token, a user or a
+# staff account changes (``new_generation``, once the change is committed). Each process keeps
+# the identities it read under a generation (api.authentication.IDENTITIES) and reads them
+# again when the generation it is given is another: a change made in any process is seen by
+# every process on its next request. Random rather than counted, so that a Redis that lost it
+# (restarted, evicted) starts one that no process has seen.
+IDENTITY_GENERATION = "identity:generation"
+
+
+def _new_generation_value() -> str:
+    return secrets.token_hex(8)
+
+
+def new_generation() -> None:
+    """Start a new generation of staff identities (see ``IDENTITY_GENERATION``). When the cache
+    cannot be reached, the processes cannot be told: they read the identities again when the
+    cache answers again with a generation they do not hold, or after IDENTITY_CACHE_SECONDS."""
+    backend = caches["default"]
+    try:
+        if isinstance(backend, RedisCache):
+            client = _count_script(backend._cache, backend._cache._get_connection_pool(write=True)).registered_client
+            client.set(backend.make_and_validate_key(IDENTITY_GENERATION), _new_generation_value())
+        elif isinstance(backend, LocMemCache):
+            backend.set(IDENTITY_GENERATION, _new_generation_value(), timeout=None)
+    except Exception:
+        logger.warning("the identities' generation was not renewed: the cache is unavailable", exc_info=True)
 
 
 @functools.lru_cache(maxsize=16)
@@ -167,9 +227,22 @@ class TokenRateThrottle(FixedWindowThrottle):
             return None
         key = getattr(request.auth, "key", None)
         if key:
-            # The token itself never reaches the cache, only a digest of it.
-            return "t" + hashlib.sha256(key.encode()).hexdigest()[:24]
+            return token_ident(key)
         return f"u{request.user.pk}"
+
+    def allow_request(self, request, view) -> bool:
+        # A token's request was counted by its authentication (token_hit), in the round trip
+        # that read the identities' generation: decided from that count, not counted again.
+        counted = getattr(request, "_token_hit", None)
+        if counted is not None and counted[0] == getattr(request.auth, "key", None):
+            self._wait = counted[1]
+            return self._wait is None
+        return super().allow_request(request, view)
+
+
+def token_ident(key: str) -> str:
+    """The token's name in the cache: a digest; the token itself never reaches the cache."""
+    return "t" + hashlib.sha256(key.encode()).hexdigest()[:24]
 
 
 def unauthenticated_wait(request) -> float | None:

@@ -232,7 +232,11 @@ def division_merge(*, source: Division, target: Division, actor) -> Division:
     ServiceTerm.objects.filter(village=source).update(village=target)
     Venture.objects.filter(division=source).update(division=target)
     MobilityEvent.objects.filter(destination_division=source).update(destination_division=target)
-    StaffAccount.objects.filter(jurisdiction=source).update(jurisdiction=target)
+    # The accounts one by one, saved as any change to an account is: whatever keeps an
+    # account's jurisdiction hears of it (post_save).
+    for account in StaffAccount.objects.filter(jurisdiction=source):
+        account.jurisdiction = target
+        account.save(update_fields=["jurisdiction"])
     source.delete()
     return target
 

@@ -177,11 +177,11 @@ def test_a_window_is_counted_by_one_script_that_outlives_a_script_flush(db):
         override_settings(CACHES={"default": {"BACKEND": backend, "LOCATION": url, "KEY_PREFIX": prefix}}),
     ):
         key = "throttle:user:tabc:1"
-        assert [_count(key, timeout=61) for _ in range(3)] == [1, 2, 3]
+        assert [_count(key, timeout=61) for _ in range(3)] == [(1, None), (2, None), (3, None)]
         server = redis.Redis.from_url(url)
         full_key = caches["default"].make_and_validate_key(key)
         assert 59 <= server.ttl(full_key) <= 61
         server.script_flush()
-        assert _count(key, timeout=61) == 4
+        assert _count(key, timeout=61) == (4, None)
         assert caches["default"].get(key) == 4
         server.delete(full_key)
