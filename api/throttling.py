@@ -10,10 +10,10 @@ Counting is a fixed window in Django's cache: create the window's key at 0, then
 both atomic in Redis (SET NX EX and INCR in one script, one round trip per request), so every
 gunicorn worker and every server behind the load balancer shares one count. A token's request
 is counted by its authentication, and the same round trip reads the generation of the staff
-identities the processes keep (``token_hit``, ``IDENTITY_GENERATION``; api/authentication.py). A request over the
-limit answers 429 with ``Retry-After`` (the seconds to the next window) in the API's error
-shape. When the cache itself cannot be reached the request is let through (and logged):
-throttling protects the service, it must not take it down; the lockout below lives in
+identities the processes keep (``token_hit``, ``IDENTITY_GENERATION``; api/authentication.py).
+A request over the limit answers 429 with ``Retry-After`` (the seconds to the next window) in
+the API's error shape. When the cache itself cannot be reached the request is let through (and
+logged): throttling protects the service, it must not take it down; the lockout below lives in
 PostgreSQL and does not depend on the cache.
 
 Repeated failed logins lock the account (django-axes, AXES_* settings): both the admin login
