@@ -19,6 +19,7 @@ from talent.access import mask_id_number
 from talent.models import Division, StaffAccount
 from tests import factories
 from tests.api.conftest import COUNTY_A, COUNTY_B
+from tests.api.live import gunicorn
 from tests.redis_server import redis_url
 
 
@@ -208,3 +209,29 @@ def test_on_redis_the_generation_comes_with_the_count(world, client_for):
                 assert response.status_code == 200
                 reads.append(read)
             assert reads == [True, True]
+
+
+@pytest.mark.slow
+def test_a_gunicorn_worker_sees_a_change_saved_by_another_process(transactional_db, world, client_for, tmp_path):
+    """On Redis, a gunicorn worker that kept a reader's identity: an update() that tells no one
+    leaves it answering as before; a right withdrawn through the application by this process
+    (another one) is seen by the worker's next request."""
+    person = world["a"].person
+    client = client_for("viewer", COUNTY_A, personal_data=True)
+    token = Token.objects.get(user=client.user).key
+    path = f"/api/v1/people/{person.pk}/"
+    prefix = f"identities-live-{time.monotonic_ns()}"
+    backend = "django.core.cache.backends.redis.RedisCache"
+    with (
+        redis_url() as url,
+        gunicorn(tmp_path / "gunicorn.log", workers=1, CACHE_URL=url, CACHE_KEY_PREFIX=prefix) as server,
+        override_settings(CACHES={"default": {"BACKEND": backend, "LOCATION": url, "KEY_PREFIX": prefix}}),
+    ):
+        assert {server.get(path, token=token).json()["id_number"] for _ in range(3)} == {person.id_number}
+        StaffAccount.objects.filter(user=client.user).update(personal_data=False)
+        assert server.get(path, token=token).json()["id_number"] == person.id_number  # kept
+        StaffAccount.objects.filter(user=client.user).update(personal_data=True)
+        division = Division.objects.get(code=COUNTY_A)
+        rules.staff_account_save(username=client.user.username, jurisdiction=division, role="viewer",
+                                 personal_data=False)  # fmt: skip
+        assert server.get(path, token=token).json()["id_number"] == mask_id_number(person.id_number)
