@@ -69,7 +69,7 @@ def _statement(token_model) -> tuple[str, Columns, Columns, Columns]:
     return sql, token, user, account
 
 
-def token_read(key: str, token_model, *, generation: str | None = None):
+def token_read(key: str, token_model, *, generation: object = None):
     """The token of ``key`` with its user and the user's staff account (None when the user has
     none) in the related caches, or None when there is no such token. With the identities'
     ``generation``, from the row this process kept under it, if any (new instances each time)."""
@@ -100,10 +100,10 @@ class Identities:
 
     def __init__(self, size: int):
         self.size = size
-        self._rows: dict[str, tuple[str, float, tuple]] = {}
+        self._rows: dict[str, tuple[object, float, tuple]] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: str, generation: str | None) -> tuple | None:
+    def get(self, key: str, generation: object) -> tuple | None:
         entry = self._rows.get(key)
         if entry is None or generation is None:
             return None
@@ -113,7 +113,7 @@ class Identities:
             return None
         return row
 
-    def put(self, key: str, generation: str | None, row: tuple) -> None:
+    def put(self, key: str, generation: object, row: tuple) -> None:
         if generation is None or settings.IDENTITY_CACHE_SECONDS <= 0:
             return
         with self._lock:

@@ -102,7 +102,7 @@ def hit(scope: str, ident: str, rate: str | None) -> float | None:
         return None
 
 
-def token_hit(key: str) -> tuple[float | None, str | None]:
+def token_hit(key: str) -> tuple[float | None, object]:
     """Count one request of the API token ``key`` (THROTTLE_RATES["user"]) and read the
     generation of staff identities (``IDENTITY_GENERATION``) in the same round trip: the seconds
     to wait when over the limit, else None; and the generation, None when the cache cannot
@@ -125,7 +125,7 @@ def _hit(scope: str, ident: str, parsed: tuple[int | None, int], *, generation: 
     return wait, current
 
 
-def _count(key: str, *, timeout: int, generation: bool = False) -> tuple[int, str | None]:
+def _count(key: str, *, timeout: int, generation: bool = False) -> tuple[int, object]:
     """Count one request on ``key`` (created at 0 for ``timeout`` seconds when absent): the
     count with it, and with ``generation`` the identities' generation (else None). On Redis,
     one round trip: SET NX EX and INCR (and the generation, set first when absent) in one
@@ -140,7 +140,7 @@ def _count(key: str, *, timeout: int, generation: bool = False) -> tuple[int, st
             return int(script(keys=[backend.make_and_validate_key(key)], args=[timeout])), None
         keys = [backend.make_and_validate_key(key), backend.make_and_validate_key(IDENTITY_GENERATION)]
         count, current = script(keys=keys, args=[timeout, _new_generation_value()])
-        return int(count), current.decode()
+        return int(count), current
     try:
         backend.add(key, 0, timeout=timeout)
         count = backend.incr(key)
@@ -168,7 +168,8 @@ return {count, redis.call('GET', KEYS[2])}
 # the identities it read under a generation (api.authentication.IDENTITIES) and reads them
 # again when the generation it is given is another: a change made in any process is seen by
 # every process on its next request. Random rather than counted, so that a Redis that lost it
-# (restarted, evicted) starts one that no process has seen.
+# (restarted, evicted) starts one that no process has seen. Opaque: only ever compared, as the
+# cache returns it.
 IDENTITY_GENERATION = "identity:generation"
 
 
@@ -180,13 +181,8 @@ def new_generation() -> None:
     """Start a new generation of staff identities (see ``IDENTITY_GENERATION``). When the cache
     cannot be reached, the processes cannot be told: they read the identities again when the
     cache answers again with a generation they do not hold, or after IDENTITY_CACHE_SECONDS."""
-    backend = caches["default"]
     try:
-        if isinstance(backend, RedisCache):
-            client = _count_script(backend._cache, backend._cache._get_connection_pool(write=True)).registered_client
-            client.set(backend.make_and_validate_key(IDENTITY_GENERATION), _new_generation_value())
-        elif isinstance(backend, LocMemCache):
-            backend.set(IDENTITY_GENERATION, _new_generation_value(), timeout=None)
+        caches["default"].set(IDENTITY_GENERATION, _new_generation_value(), timeout=None)
     except Exception:
         logger.warning("the identities' generation was not renewed: the cache is unavailable", exc_info=True)
 

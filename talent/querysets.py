@@ -112,6 +112,15 @@ class ScopedQuerySet(models.QuerySet):
 PROVINCE_DIGITS = identity.LEVEL_DIGITS["province"]
 
 
+def person_placed_sql(person: str = "{person}", prefix: str = "%s") -> str:
+    """SQL: ``person`` (by default the reference ``{person}`` of a ``Condition``) lies within
+    ``prefix`` (by default a parameter): one of their places (``PersonPlace``: home division,
+    posts, service terms) is it. ``person_under`` builds on it; the roster's checks use it."""
+    from talent.models import PersonPlace
+
+    return f"EXISTS (SELECT 1 FROM {PersonPlace._meta.db_table} w WHERE w.prefix = {prefix} AND w.person_id = {person})"
+
+
 def person_under(prefix: str, person_ref: str = "pk") -> Q:
     """A condition on a person (reached through ``person_ref``) being within ``prefix``: their
     home division, a post or a service term lies under it. Read from the person's places
@@ -125,7 +134,7 @@ def person_under(prefix: str, person_ref: str = "pk") -> Q:
     from talent.models import PersonPlace
 
     places = PersonPlace._meta.db_table
-    within = f"EXISTS (SELECT 1 FROM {places} w WHERE w.prefix = %s AND w.person_id = {{person}})"
+    within = person_placed_sql()
     if len(prefix) <= PROVINCE_DIGITS:
         # Nearly everybody: a walk from the first id is the right plan.
         return Q(Condition(within, [prefix], person=person_ref))

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from talent.choices import ImportKind, ImportMode
-from talent.querysets import person_rows
+from talent.querysets import person_placed_sql, person_rows
 from talent.roster import columns as C
 from talent.roster.files import FileError, Upload
 
@@ -597,8 +597,7 @@ class Staging:
         the API's "within" reads it (talent.querysets.person_under; talent/places.py)."""
         if not self.prefix:
             return "true"
-        places = f"SELECT 1 FROM talent_personplace w WHERE w.prefix = {q(self.prefix)} AND w.person_id = {person}"
-        return f"EXISTS ({places})"
+        return person_placed_sql(person, q(self.prefix))
 
     def _check_people(self) -> None:
         ok = "s.v_id_number IS NOT NULL"
