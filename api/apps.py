@@ -8,11 +8,9 @@ class ApiConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
-        from api.authentication import identities_changed, identity_models
+        from api.kept import kept_changed, kept_models
 
-        # Whatever changes a token, a user or a staff account ends the identities kept.
-        for model in identity_models():
-            post_save.connect(identities_changed, sender=model, dispatch_uid=f"identities-saved-{model._meta.label}")
-            post_delete.connect(
-                identities_changed, sender=model, dispatch_uid=f"identities-deleted-{model._meta.label}"
-            )
+        # Whatever changes a token, a user, a staff account or a rule ends the rows kept.
+        for model in kept_models():
+            post_save.connect(kept_changed, sender=model, dispatch_uid=f"kept-saved-{model._meta.label}")
+            post_delete.connect(kept_changed, sender=model, dispatch_uid=f"kept-deleted-{model._meta.label}")

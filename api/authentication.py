@@ -7,30 +7,22 @@ built by the ORM each time: 0.3 ms against about 1 ms on a 2-core machine. The i
 their related caches are those ``Token.objects.select_related("user", "user__staff")`` would
 give (tests/api/test_access.py compares them).
 
-And a process keeps the rows it read (``IDENTITIES``), so that a token's next request does not
-read them again, for as long as nothing changed: each row is kept with the generation of staff
-identities it was read under (api.throttling.IDENTITY_GENERATION), which the request's rate
-count reads in the same round trip to the cache; a token, user or staff account saved or
-deleted anywhere starts a new generation once committed, and every process reads its rows
-again on its next request (``identities_changed``). A change that no signal reports (an
-``update()``, SQL by hand) is seen after IDENTITY_CACHE_SECONDS at the latest, as is any change
-while the cache cannot be reached. Tokens that match nothing are not kept.
+And a process keeps the rows it read (api.kept.IDENTITIES), so that a token's next request
+does not read them again, for as long as nothing changed: each row is kept with the generation
+it was read under, which the request's rate count reads in the same round trip to the cache
+(api/kept.py has the rules). Tokens that match nothing are not kept.
 """
 
 from __future__ import annotations
 
 import functools
-import threading
-import time
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
-from rest_framework.authtoken.models import Token
 
-from api import throttling
+from api import kept, throttling
 from talent.models import StaffAccount
 from talent.rows import Columns
 
@@ -48,6 +40,7 @@ class TokenAuthentication(authentication.TokenAuthentication):
         request = getattr(self, "request", None)
         if request is not None:
             request._token_hit = (key, wait)  # TokenRateThrottle decides from it
+            request._kept_generation = generation  # api.kept.request_generation
         token = token_read(key, self.get_model(), generation=generation)
         if token is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
@@ -71,17 +64,17 @@ def _statement(token_model) -> tuple[str, Columns, Columns, Columns]:
 
 def token_read(key: str, token_model, *, generation: object = None):
     """The token of ``key`` with its user and the user's staff account (None when the user has
-    none) in the related caches, or None when there is no such token. With the identities'
-    ``generation``, from the row this process kept under it, if any (new instances each time)."""
+    none) in the related caches, or None when there is no such token. With the request's
+    ``generation`` (api.kept), from the row this process kept under it, if any (new instances each time)."""
     sql, token_columns, user_columns, account_columns = _statement(token_model)
-    row = IDENTITIES.get(key, generation)
+    row = kept.IDENTITIES.get(key, generation)
     if row is None:
         with connection.cursor() as cursor:
             cursor.execute(sql, [key])
             row = cursor.fetchone()
         if row is None:
             return None
-        IDENTITIES.put(key, generation, row)
+        kept.IDENTITIES.put(key, generation, row)
     token = token_columns.instance(row, 0)
     user = user_columns.instance(row, token_columns.width)
     at = token_columns.width + user_columns.width
@@ -91,55 +84,3 @@ def token_read(key: str, token_model, *, generation: object = None):
     if account is not None:
         StaffAccount.user.field.set_cached_value(account, user)
     return token
-
-
-class Identities:
-    """The rows ``token_read`` read, kept in this process by token, each with the generation it
-    was read under and when; at most ``size`` of them (the oldest read is dropped first). Safe
-    for the threads of one process (a threaded worker)."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self._rows: dict[str, tuple[object, float, tuple]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: str, generation: object) -> tuple | None:
-        entry = self._rows.get(key)
-        if entry is None or generation is None:
-            return None
-        kept_under, read_at, row = entry
-        if kept_under != generation or time.monotonic() - read_at >= settings.IDENTITY_CACHE_SECONDS:
-            self._rows.pop(key, None)
-            return None
-        return row
-
-    def put(self, key: str, generation: object, row: tuple) -> None:
-        if generation is None or settings.IDENTITY_CACHE_SECONDS <= 0:
-            return
-        with self._lock:
-            self._rows.pop(key, None)
-            while len(self._rows) >= self.size:
-                del self._rows[next(iter(self._rows))]
-            self._rows[key] = (generation, time.monotonic(), row)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._rows.clear()
-
-
-IDENTITIES = Identities(size=4096)
-
-
-def identities_changed(sender, instance=None, using="default", update_fields=None, **kwargs) -> None:
-    """A token, user or staff account was saved or deleted (connected in api.apps): this
-    process forgets the identities it kept, and once the change is committed, a new generation
-    starts, so that every other process reads them again on its next request. A login's new
-    ``last_login`` alone changes nothing a request is allowed."""
-    if update_fields is not None and set(update_fields) <= {"last_login"}:
-        return
-    IDENTITIES.clear()
-    transaction.on_commit(throttling.new_generation, using=using)
-
-
-def identity_models() -> list:
-    return [Token, get_user_model(), StaffAccount]

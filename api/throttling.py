@@ -9,8 +9,8 @@
 Counting is a fixed window in Django's cache: create the window's key at 0, then increment it,
 both atomic in Redis (SET NX EX and INCR in one script, one round trip per request), so every
 gunicorn worker and every server behind the load balancer shares one count. A token's request
-is counted by its authentication, and the same round trip reads the generation of the staff
-identities the processes keep (``token_hit``, ``IDENTITY_GENERATION``; api/authentication.py).
+is counted by its authentication, and the same round trip reads the generation of the rows the
+processes keep (``token_hit``, ``KEPT_GENERATION``; api/kept.py).
 A request over the limit answers 429 with ``Retry-After`` (the seconds to the next window) in
 the API's error shape. When the cache itself cannot be reached the request is let through (and
 logged): throttling protects the service, it must not take it down; the lockout below lives in
@@ -104,14 +104,14 @@ def hit(scope: str, ident: str, rate: str | None) -> float | None:
 
 def token_hit(key: str) -> tuple[float | None, object]:
     """Count one request of the API token ``key`` (THROTTLE_RATES["user"]) and read the
-    generation of staff identities (``IDENTITY_GENERATION``) in the same round trip: the seconds
+    generation of kept rows (``KEPT_GENERATION``) in the same round trip: the seconds
     to wait when over the limit, else None; and the generation, None when the cache cannot
     tell it (it is down, or it is the database's, where the read would cost what it saves).
     Token authentication calls this first; TokenRateThrottle then decides from its count."""
     parsed = parse_rate(settings.THROTTLE_RATES.get(TokenRateThrottle.scope)) or (None, 60)
     try:
         return _hit(TokenRateThrottle.scope, token_ident(key), parsed, generation=True)
-    except Exception:  # the cache is down: let the request through (logged), read the identity
+    except Exception:  # the cache is down: let the request through (logged), keep nothing
         logger.warning("throttling skipped: the cache is unavailable", exc_info=True)
         return None, None
 
@@ -127,7 +127,7 @@ def _hit(scope: str, ident: str, parsed: tuple[int | None, int], *, generation: 
 
 def _count(key: str, *, timeout: int, generation: bool = False) -> tuple[int, object]:
     """Count one request on ``key`` (created at 0 for ``timeout`` seconds when absent): the
-    count with it, and with ``generation`` the identities' generation (else None). On Redis,
+    count with it, and with ``generation`` the kept rows' generation (else None). On Redis,
     one round trip: SET NX EX and INCR (and the generation, set first when absent) in one
     script, which Redis runs atomically (Django's own ``add`` and ``incr`` take three: SET NX,
     EXISTS, INCRBY; a MULTI of the two costs 0.03 ms more of the client's parsing). Elsewhere
@@ -138,7 +138,7 @@ def _count(key: str, *, timeout: int, generation: bool = False) -> tuple[int, ob
         # An integer is stored as such by Django's Redis serializer: INCR and cache.get agree.
         if not generation:
             return int(script(keys=[backend.make_and_validate_key(key)], args=[timeout])), None
-        keys = [backend.make_and_validate_key(key), backend.make_and_validate_key(IDENTITY_GENERATION)]
+        keys = [backend.make_and_validate_key(key), backend.make_and_validate_key(KEPT_GENERATION)]
         count, current = script(keys=keys, args=[timeout, _new_generation_value()])
         return int(count), current
     try:
@@ -149,8 +149,8 @@ def _count(key: str, *, timeout: int, generation: bool = False) -> tuple[int, ob
         count = 1
     if not generation or not isinstance(backend, LocMemCache):
         return count, None
-    backend.add(IDENTITY_GENERATION, _new_generation_value(), timeout=None)
-    return count, backend.get(IDENTITY_GENERATION)
+    backend.add(KEPT_GENERATION, _new_generation_value(), timeout=None)
+    return count, backend.get(KEPT_GENERATION)
 
 
 COUNT_SCRIPT = """
@@ -163,14 +163,14 @@ redis.call('SET', KEYS[2], ARGV[2], 'NX')
 return {count, redis.call('GET', KEYS[2])}
 """
 
-# The generation of staff identities: a random value, replaced whenever a token, a user or a
-# staff account changes (``new_generation``, once the change is committed). Each process keeps
-# the identities it read under a generation (api.authentication.IDENTITIES) and reads them
-# again when the generation it is given is another: a change made in any process is seen by
-# every process on its next request. Random rather than counted, so that a Redis that lost it
+# The generation of the rows the processes keep (api/kept.py: staff identities, current rules):
+# a random value, replaced whenever one of them changes (``new_generation``, once the change is
+# committed). Each process keeps the rows it read under a generation and reads them again when
+# the generation it is given is another: a change made in any process is seen by every process
+# on its next request. Random rather than counted, so that a Redis that lost it
 # (restarted, evicted) starts one that no process has seen. Opaque: only ever compared, as the
 # cache returns it.
-IDENTITY_GENERATION = "identity:generation"
+KEPT_GENERATION = "kept:generation"
 
 
 def _new_generation_value() -> str:
@@ -178,13 +178,13 @@ def _new_generation_value() -> str:
 
 
 def new_generation() -> None:
-    """Start a new generation of staff identities (see ``IDENTITY_GENERATION``). When the cache
-    cannot be reached, the processes cannot be told: they read the identities again when the
-    cache answers again with a generation they do not hold, or after IDENTITY_CACHE_SECONDS."""
+    """Start a new generation of kept rows (see ``KEPT_GENERATION``). When the cache cannot be
+    reached, the processes cannot be told: they read their rows again when the cache answers
+    again with a generation they do not hold, or after KEPT_ROWS_SECONDS."""
     try:
-        caches["default"].set(IDENTITY_GENERATION, _new_generation_value(), timeout=None)
+        caches["default"].set(KEPT_GENERATION, _new_generation_value(), timeout=None)
     except Exception:
-        logger.warning("the identities' generation was not renewed: the cache is unavailable", exc_info=True)
+        logger.warning("the kept rows' generation was not renewed: the cache is unavailable", exc_info=True)
 
 
 @functools.lru_cache(maxsize=16)
@@ -228,7 +228,7 @@ class TokenRateThrottle(FixedWindowThrottle):
 
     def allow_request(self, request, view) -> bool:
         # A token's request was counted by its authentication (token_hit), in the round trip
-        # that read the identities' generation: decided from that count, not counted again.
+        # that read the kept rows' generation: decided from that count, not counted again.
         counted = getattr(request, "_token_hit", None)
         if counted is not None and counted[0] == getattr(request.auth, "key", None):
             self._wait = counted[1]

@@ -232,11 +232,12 @@ THROTTLE_RATES = {
     "anon": env_str("THROTTLE_RATE_ANON", "120/minute"),  # per address, requests that fail authentication
     "login": env_str("THROTTLE_RATE_LOGIN", "20/minute"),  # per address: token endpoint and admin login
 }
-# How long a process may keep a token's identity (its user and staff account) between requests
-# while no change is reported (api/authentication.py; 0 = read it on every request). Changes
-# saved through the application are seen on the next request in every process; this bounds
-# only changes it is not told of (an update() or SQL by hand, or the cache unreachable).
-IDENTITY_CACHE_SECONDS = env_int("IDENTITY_CACHE_SECONDS", 60)
+# How long a process may keep a token's identity (its user and staff account) or a rule's current
+# version between requests while no change is reported (api/kept.py; 0 = read them on every
+# request). Changes saved through the application are seen on the next request in every
+# process; this bounds only changes it is not told of (an update() or SQL by hand, or the cache
+# unreachable).
+KEPT_ROWS_SECONDS = env_int("KEPT_ROWS_SECONDS", 60)
 # Proxies in front of the service that append to X-Forwarded-For (0 = use the peer address):
 # the client address of throttling, lockout and the personal-data audit.
 NUM_PROXIES = env_int("NUM_PROXIES", 0)

@@ -1,7 +1,8 @@
-"""A token's identity (its user and staff account) kept by the process between requests
-(api/authentication.py): read once, then kept while its generation holds; every change saved
-through the application is seen on the next request; a change nothing reports is seen once the
-generation changes or IDENTITY_CACHE_SECONDS pass; the rate count is taken once per request."""
+"""Rows a process keeps between requests (api/kept.py): a token's identity (its user and staff
+account) and a rule's current version, each read once, then kept while its generation holds;
+every change saved through the application is seen on the next request; a change nothing
+reports is seen once the generation changes or KEPT_ROWS_SECONDS pass; the rate count is taken
+once per request."""
 
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 from rest_framework.authtoken.models import Token
 
-from api import authentication, throttling
-from talent import rules
+from api import kept, throttling
+from talent import eligibility, rules
 from talent.access import mask_id_number
-from talent.models import Division, StaffAccount
+from talent.models import Division, EligibilityRule, StaffAccount
 from tests import factories
 from tests.api.conftest import COUNTY_A, COUNTY_B
 from tests.api.live import gunicorn
@@ -25,10 +26,12 @@ from tests.redis_server import redis_url
 
 @pytest.fixture(autouse=True)
 def _nothing_kept():
-    authentication.IDENTITIES.clear()
+    kept.IDENTITIES.clear()
+    kept.RULES.clear()
     caches["default"].clear()
     yield
-    authentication.IDENTITIES.clear()
+    kept.IDENTITIES.clear()
+    kept.RULES.clear()
 
 
 def _get(client, path: str):
@@ -140,18 +143,18 @@ def test_a_change_made_elsewhere_is_seen_when_the_generation_changes(world, clie
     assert _id_number_shown(client, person) == mask_id_number(person.id_number)
 
 
-def test_an_identity_is_kept_at_most_identity_cache_seconds(world, client_for, settings, monkeypatch):
+def test_an_identity_is_kept_at_most_kept_rows_seconds(world, client_for, settings, monkeypatch):
     person = world["a"].person
     client = client_for("viewer", COUNTY_A, personal_data=True)
     path = f"/api/v1/people/{person.pk}/"
     assert _get(client, path)[1] is True
     StaffAccount.objects.filter(user=client.user).update(personal_data=False)
-    now, seconds = time.monotonic(), settings.IDENTITY_CACHE_SECONDS
-    monkeypatch.setattr(authentication.time, "monotonic", lambda: now + seconds - 1)
+    now, seconds = time.monotonic(), settings.KEPT_ROWS_SECONDS
+    monkeypatch.setattr(kept.time, "monotonic", lambda: now + seconds - 1)
     assert _id_number_shown(client, person) == person.id_number
-    monkeypatch.setattr(authentication.time, "monotonic", lambda: now + seconds + 1)
+    monkeypatch.setattr(kept.time, "monotonic", lambda: now + seconds + 1)
     assert _id_number_shown(client, person) == mask_id_number(person.id_number)
-    settings.IDENTITY_CACHE_SECONDS = 0  # nothing kept
+    settings.KEPT_ROWS_SECONDS = 0  # nothing kept
     assert [_get(client, path)[1] for _ in range(3)] == [True, True, True]
 
 
@@ -172,6 +175,70 @@ def test_a_committed_change_starts_a_new_generation(world, client_for, django_ca
     assert generation() != before
 
 
+# --- A rule's current version (the candidates pages) ----------------------------------------
+
+RULE = "township-institution-post"  # 6 years' service, 3 years deputy or chief
+
+
+@pytest.fixture
+def official(world):
+    """Five years' service and three as deputy on 2014-08-01: eligible once the rule asks five."""
+    village = world["a"].village
+    person = factories.graduate_make(
+        factories.person_make(name="候选", home_division=village), terms=[("2009-08-01", None)], village=village
+    ).person
+    factories.post_make(person=person, village=village, role="party_deputy_secretary", start="2011-01-01")
+    return person
+
+
+def _candidates(client, person, status: str = "not_eligible"):
+    """Whether the page lists ``person``, whether it read the rule (its statement on the rules'
+    table), and the service years the rule asks as the page explains them for ``person``."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(
+            f"/api/v1/eligibility-rules/{RULE}/candidates/", {"as_of": "2014-08-01", "status": status}
+        )
+    assert response.status_code == 200, response.content
+    rows = [row for row in response.json()["results"] if row["person"]["id"] == person.pk]
+    read = any("talent_eligibilityrule" in q["sql"] for q in queries.captured_queries)
+    required = {c["required"] for row in rows for c in row["criteria"] if c["criterion"] == "service"}
+    return bool(rows), read, required
+
+
+def test_a_rule_is_read_once_then_kept_and_a_new_version_is_seen_on_the_next_request(official, client_for):
+    client, admin = client_for("viewer", COUNTY_A), client_for("admin", COUNTY_A)
+    assert _candidates(client, official) == (True, True, {"满6年"})
+    assert _candidates(client, official) == (True, False, {"满6年"})
+    assert admin.patch(f"/api/v1/eligibility-rules/{RULE}/", {"min_service_years": 5}).status_code == 200
+    assert _candidates(client, official, "eligible") == (True, True, {"满5年"})  # version 2, read again
+    assert _candidates(client, official, "not_eligible") == (False, False, set())
+
+
+def test_a_rule_changed_elsewhere_is_seen_when_the_generation_changes(official, client_for, settings, monkeypatch):
+    """An update() tells no one (the database's trigger rebuilds the facts all the same): the
+    process answers with the version it kept until the generation changes, or until
+    KEPT_ROWS_SECONDS pass."""
+    client = client_for("viewer", COUNTY_A)
+    assert _candidates(client, official) == (True, True, {"满6年"})
+    EligibilityRule.objects.filter(code=RULE, is_current=True).update(min_service_years=5)
+    # Listed by the facts (met from 2014-07-31), explained by the version kept.
+    assert _candidates(client, official, "eligible") == (True, False, {"满6年"})
+    throttling.new_generation()
+    assert _candidates(client, official, "eligible") == (True, True, {"满5年"})
+    EligibilityRule.objects.filter(code=RULE, is_current=True).update(min_service_years=6)
+    assert _candidates(client, official, "not_eligible") == (True, False, {"满5年"})
+    now, seconds = time.monotonic(), settings.KEPT_ROWS_SECONDS
+    monkeypatch.setattr(kept.time, "monotonic", lambda: now + seconds + 1)
+    assert _candidates(client, official, "not_eligible") == (True, True, {"满6年"})
+
+
+def test_a_saved_rule_starts_a_new_generation(world, django_capture_on_commit_callbacks):
+    before = throttling._count("throttle:user:probe:1", timeout=61, generation=True)[1]
+    with django_capture_on_commit_callbacks(execute=True):
+        eligibility.rule_save(code=RULE, data={"name": "改名"}, actor=None)
+    assert throttling._count("throttle:user:probe:1", timeout=61, generation=True)[1] != before
+
+
 def test_on_redis_the_generation_comes_with_the_count(world, client_for):
     """One script counts the request and reads the generation; a Redis that lost the generation
     (restarted, evicted) starts one that no process holds; a Redis that cannot be reached
@@ -187,7 +254,7 @@ def test_on_redis_the_generation_comes_with_the_count(world, client_for):
         with override_settings(CACHES={"default": {"BACKEND": backend, "LOCATION": url, "KEY_PREFIX": prefix}}):
             assert [_get(client, path)[1] for _ in range(3)] == [True, False, False]
             server = redis.Redis.from_url(url)
-            generation_key = caches["default"].make_and_validate_key(throttling.IDENTITY_GENERATION)
+            generation_key = caches["default"].make_and_validate_key(throttling.KEPT_GENERATION)
             held = server.get(generation_key)
             assert held is not None
             StaffAccount.objects.filter(user=client.user).update(personal_data=False)
