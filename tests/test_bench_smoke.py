@@ -38,5 +38,6 @@ def test_bench_runs_at_small_scale(django_db_setup, tmp_path):
     assert all(c["same_answer"] for c in results["candidates"]), results["candidates"]
     assert results["detail"]["same_answer"]  # the baseline reads what the detail shows
     assert results["throughput"]["errors"] == 0
+    assert len(results["floor"]["api"]) == 5  # the request floor, beside the candidates pages
     assert results["people"]["queries"]["10"] == results["people"]["queries"]["50"]
     assert "| figure | measured |" in done.stdout
