@@ -65,7 +65,8 @@ def _statement(token_model) -> tuple[str, Columns, Columns, Columns]:
 def token_read(key: str, token_model, *, generation: object = None):
     """The token of ``key`` with its user and the user's staff account (None when the user has
     none) in the related caches, or None when there is no such token. With the request's
-    ``generation`` (api.kept), from the row this process kept under it, if any (new instances each time)."""
+    ``generation`` (api.kept), from the row this process kept under it, if any (new instances
+    each time)."""
     sql, token_columns, user_columns, account_columns = _statement(token_model)
     row = kept.IDENTITIES.get(key, generation)
     if row is None:

@@ -104,9 +104,9 @@ def hit(scope: str, ident: str, rate: str | None) -> float | None:
 
 def token_hit(key: str) -> tuple[float | None, object]:
     """Count one request of the API token ``key`` (THROTTLE_RATES["user"]) and read the
-    generation of kept rows (``KEPT_GENERATION``) in the same round trip: the seconds
-    to wait when over the limit, else None; and the generation, None when the cache cannot
-    tell it (it is down, or it is the database's, where the read would cost what it saves).
+    generation of kept rows (``KEPT_GENERATION``) in the same round trip: the seconds to wait
+    when over the limit, else None; and the generation, None when the cache cannot tell it (it
+    is down, or it is the database's, where the read would cost what it saves).
     Token authentication calls this first; TokenRateThrottle then decides from its count."""
     parsed = parse_rate(settings.THROTTLE_RATES.get(TokenRateThrottle.scope)) or (None, 60)
     try:
@@ -167,9 +167,9 @@ return {count, redis.call('GET', KEYS[2])}
 # a random value, replaced whenever one of them changes (``new_generation``, once the change is
 # committed). Each process keeps the rows it read under a generation and reads them again when
 # the generation it is given is another: a change made in any process is seen by every process
-# on its next request. Random rather than counted, so that a Redis that lost it
-# (restarted, evicted) starts one that no process has seen. Opaque: only ever compared, as the
-# cache returns it.
+# on its next request. Random rather than counted, so that a Redis that lost it (restarted,
+# evicted) starts one that no process has seen. Opaque: only ever compared, as the cache
+# returns it.
 KEPT_GENERATION = "kept:generation"
 
 
