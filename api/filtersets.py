@@ -16,6 +16,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
+from api import kept
 from talent import identity
 from talent.access import scope_for
 from talent.choices import (
@@ -48,7 +49,6 @@ from talent.eligibility import eligible_q
 from talent.models import (
     Assessment,
     Division,
-    EligibilityRule,
     MobilityEvent,
     Person,
     PersonalDataRead,
@@ -404,7 +404,10 @@ class PersonFilterSet(RegistryFilterSet):
         queryset = self._filter_age(queryset, data)
         queryset = self._filter_posts(queryset, data, getattr(self.request, "user", None))
         if data.get("eligible_for"):
-            queryset = self._filter_eligible(queryset, data["eligible_for"], data.get("as_of") or dt.date.today())
+            rule = kept.current_rule(data["eligible_for"], self.request)
+            if rule is None:
+                raise ValidationError({"eligible_for": f"资格规则 {data['eligible_for']} 不存在。"})
+            queryset = queryset.filter(eligible_q(rule, data.get("as_of") or dt.date.today()))
         if data.get("mobility_channel"):
             queryset = queryset.filter(
                 Exists(MobilityEvent.objects.filter(person=OuterRef("pk"), channel__in=data["mobility_channel"]))
@@ -414,13 +417,6 @@ class PersonFilterSet(RegistryFilterSet):
     @staticmethod
     def _filter_groups(qs, groups):
         return qs.in_groups(groups) if groups else qs
-
-    @staticmethod
-    def _filter_eligible(qs, code: str, as_of: dt.date):
-        rule = EligibilityRule.objects.filter(code=code, is_current=True).first()
-        if rule is None:
-            raise ValidationError({"eligible_for": f"资格规则 {code} 不存在。"})
-        return qs.filter(eligible_q(rule, as_of))
 
     @staticmethod
     def _filter_age(qs, data):

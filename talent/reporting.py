@@ -19,6 +19,7 @@ from django.utils import timezone
 from talent import identity
 from talent.access import Scope, scope_for
 from talent.choices import JobStatus, ReportKind, StaffRole
+from talent.eligibility import current_rule
 from talent.models import Division, EligibilityRule, Report
 
 SYSTEM_SCOPE = Scope(prefix="", role=StaffRole.ADMIN, personal_data=False, jurisdiction=None)
@@ -97,7 +98,7 @@ def report_request(*, kind: str, params: Mapping[str, Any], actor, extra: Mappin
         code = params.get("rule")
         if not code:
             raise ValidationError({"rule": RULE_REQUIRED})
-        rule = EligibilityRule.objects.filter(code=code, is_current=True).first()
+        rule = current_rule(code)
         if rule is None:
             raise ValidationError({"rule": RULE_UNKNOWN.format(code=code)})
         clean["rule"] = code
